@@ -1,0 +1,64 @@
+# The two commands: `make run` serves the demo city, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) STATICFILES_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage
+
+.PHONY: run test install sysdeps sysdeps-test services messages lint pytest format vendor lock clean
+
+run: sysdeps install
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+	DEBUG=true $(PY) manage.py load_demo
+	bash scripts/serve.sh
+
+test: sysdeps-test install services messages lint pytest
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed as $(PYTHON)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.lock
+	touch $@
+
+sysdeps:
+	bash scripts/sysdeps.sh run
+
+sysdeps-test:
+	bash scripts/sysdeps.sh test
+
+services:
+	bash scripts/services.sh
+
+messages: install
+	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+pytest: install
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Refresh static/vendor/ from the npm packages pinned in package.json.
+vendor:
+	bash scripts/vendor.sh
+
+# Re-pin requirements.lock from pyproject.toml.
+lock:
+	$(PYTHON) -m pip install -q uv && $(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 -q --no-header -o requirements.lock
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

@@ -1,0 +1,57 @@
+"""The seven roles of DESIGN.md, the level of the city tree each one is scoped to, and what
+each may do (R-6.1: each level sees and steers what is below it)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CITY_OFFICE = "city_office", _("市文明办")
+    DISTRICT_OFFICE = "district_office", _("区文明办")
+    STREET_STAFF = "street_staff", _("街道办")
+    COMMUNITY_STAFF = "community_staff", _("社区工作人员")
+    COUNCIL_SECRETARY = "council_secretary", _("理事会秘书长")
+    PATROLLER = "patroller", _("文明巡查员")
+    UNIT_CONTACT = "unit_contact", _("成员单位联络员")
+
+
+class Level(models.TextChoices):
+    """Where a role assignment points. The city level points nowhere: it sees everything."""
+
+    CITY = "city", _("全市")
+    DISTRICT = "district", _("区")
+    STREET = "street", _("街道/镇")
+    COMMUNITY = "community", _("社区")
+    COUNCIL = "council", _("理事会")
+    MEMBER_UNIT = "member_unit", _("成员单位")
+
+
+ROLE_LEVEL: dict[str, str] = {
+    Role.CITY_OFFICE: Level.CITY,
+    Role.DISTRICT_OFFICE: Level.DISTRICT,
+    Role.STREET_STAFF: Level.STREET,
+    Role.COMMUNITY_STAFF: Level.COMMUNITY,
+    Role.COUNCIL_SECRETARY: Level.COUNCIL,
+    Role.PATROLLER: Level.COMMUNITY,
+    Role.UNIT_CONTACT: Level.MEMBER_UNIT,
+}
+
+
+class Capability(models.TextChoices):
+    """Actions beyond reading. Reading is scope alone: whoever sees an object may open it."""
+
+    MANAGE_TREE = "manage_tree", _("维护区、街道与社区")
+    MANAGE_BUILDINGS = "manage_buildings", _("维护楼栋")
+    MANAGE_COUNCILS = "manage_councils", _("维护理事会")
+    MANAGE_UNITS = "manage_units", _("维护成员单位")
+    MANAGE_USERS = "manage_users", _("管理用户与角色")
+
+
+# One table: which roles hold which capability, always within their own scope.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Capability.MANAGE_TREE: frozenset({Role.CITY_OFFICE, Role.STREET_STAFF}),
+    Capability.MANAGE_BUILDINGS: frozenset({Role.CITY_OFFICE, Role.STREET_STAFF, Role.COMMUNITY_STAFF}),
+    Capability.MANAGE_COUNCILS: frozenset({Role.CITY_OFFICE, Role.STREET_STAFF}),
+    Capability.MANAGE_UNITS: frozenset({Role.CITY_OFFICE, Role.STREET_STAFF}),
+    Capability.MANAGE_USERS: frozenset({Role.CITY_OFFICE}),
+}

@@ -1,0 +1,636 @@
+"""Pages for the city tree, councils, member units, users and roles. Every queryset comes from
+`visible_to(user)`; an object outside the user's scope is a 404 (DESIGN.md invariant 1)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
+from django_filters.views import FilterView
+
+from . import filtersets, forms, selectors, services
+from .models import Building, Community, Council, District, MemberUnit, Membership, RoleAssignment, SignInLock, Street
+from .roles import Capability, Level
+from .scoping import grants_of, has_capability
+
+User = get_user_model()
+PAGE_SIZE = 25
+
+
+# --- Mixins ------------------------------------------------------------------------------------
+
+
+class ScopedMixin(LoginRequiredMixin):
+    """Signed-in users only; with `capability`, only users whose role holds it (403 otherwise),
+    and then only objects within the scope of those roles (404 otherwise)."""
+
+    capability: str | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if self.capability and not has_capability(request.user, self.capability):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def scoped(self, model, capability: str | None = None):
+        return model.objects.visible_to(self.request.user, capability=capability or self.capability)
+
+    def get_queryset(self):
+        return self.scoped(self.model)
+
+
+class BreadcrumbMixin:
+    """Adds the trail of ancestors, each linked only where the user may open it."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        obj = context.get("object")
+        if obj is not None and hasattr(obj, "ancestors"):
+            context["breadcrumbs"] = selectors.breadcrumbs(self.request.user, obj)
+        return context
+
+
+class ScopedListView(ScopedMixin, FilterView):
+    paginate_by = PAGE_SIZE
+    filterset_class = None
+    with_counts = None
+
+    def get_filterset_kwargs(self, filterset_class):
+        return {**super().get_filterset_kwargs(filterset_class), "user": self.request.user}
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return type(self).with_counts(queryset) if self.with_counts else queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_create"] = self.create_capability and has_capability(self.request.user, self.create_capability)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        return context
+
+    create_capability: str | None = None
+
+
+class ScopedFormMixin(ScopedMixin):
+    """Create and update views: the form's choices are scoped, the write goes through a service."""
+
+    template_name = "councils/object_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        self.object = services.node_save(node=form.save(commit=False), by=self.request.user)
+        messages.success(self.request, _("已保存“%(name)s”。") % {"name": self.object})
+        return HttpResponseRedirect(self.object.get_absolute_url())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["model_name"] = self.model._meta.verbose_name
+        obj = getattr(self, "object", None)
+        if obj is not None and obj.pk:
+            context["breadcrumbs"] = selectors.breadcrumbs(self.request.user, obj)
+        return context
+
+
+class ScopedCreateView(ScopedFormMixin, CreateView):
+    def get_initial(self):
+        # A "new community" link from a street page arrives with ?street=<id>: keep it if allowed.
+        initial = super().get_initial()
+        for name, value in self.request.GET.items():
+            if value.isdigit():
+                initial[name] = value
+        return initial
+
+
+class ScopedUpdateView(ScopedFormMixin, UpdateView):
+    pass
+
+
+# --- Sign-in, dashboard, health ----------------------------------------------------------------
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = forms.SignInForm
+    redirect_authenticated_user = True
+
+
+class HomeView(ScopedMixin, TemplateView):
+    """The user's dashboard: what lies within their scope and links down the tree (R-6.1)."""
+
+    template_name = "councils/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        grants = grants_of(user)
+        levels = {g.level for g in grants}
+        context["summary"] = selectors.scope_summary(user)
+        context["grants"] = RoleAssignment.objects.filter(user=user).select_related(
+            "district", "street", "community", "council", "member_unit"
+        )
+        if Level.CITY in levels or Level.DISTRICT in levels:
+            context["districts"] = selectors.districts_with_counts(District.objects.visible_to(user))
+        if levels & {Level.DISTRICT, Level.STREET}:
+            context["streets"] = selectors.streets_with_counts(Street.objects.visible_to(user))[:50]
+        if levels & {Level.STREET, Level.COMMUNITY}:
+            context["communities"] = selectors.communities_with_counts(Community.objects.visible_to(user))[:50]
+        if levels & {Level.COUNCIL, Level.MEMBER_UNIT}:
+            context["councils"] = selectors.councils_with_counts(Council.objects.visible_to(user))[:50]
+        if Level.MEMBER_UNIT in levels:
+            context["units"] = selectors.units_with_counts(
+                MemberUnit.objects.filter(pk__in=[g.node_id for g in grants if g.level == Level.MEMBER_UNIT])
+            )
+        if not grants:
+            context["no_roles"] = True
+        return context
+
+
+def healthz(request):
+    """For load balancers and the compose healthcheck: the process answers and reaches the database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+# --- Districts ---------------------------------------------------------------------------------
+
+
+class DistrictListView(ScopedListView):
+    model = District
+    filterset_class = filtersets.DistrictFilter
+    template_name = "councils/district_list.html"
+    with_counts = staticmethod(selectors.districts_with_counts)
+    create_capability = Capability.MANAGE_TREE
+
+
+class DistrictDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
+    model = District
+    template_name = "councils/district_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["streets"] = selectors.streets_with_counts(
+            Street.objects.visible_to(self.request.user).filter(district=self.object)
+        )
+        context["can_edit"] = self._can_edit()
+        return context
+
+    def _can_edit(self):
+        return District.objects.visible_to(self.request.user, Capability.MANAGE_TREE).filter(pk=self.object.pk).exists()
+
+
+class DistrictCreateView(ScopedCreateView):
+    model = District
+    form_class = forms.DistrictForm
+    capability = Capability.MANAGE_TREE
+
+    def dispatch(self, request, *args, **kwargs):
+        # A new district belongs to no node below the city: only the city office adds one.
+        if request.user.is_authenticated and Level.CITY not in {
+            g.level for g in grants_of(request.user) if g.role in _manage_tree_roles()
+        }:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _manage_tree_roles():
+    from .roles import CAPABILITIES
+
+    return CAPABILITIES[Capability.MANAGE_TREE]
+
+
+class DistrictUpdateView(ScopedUpdateView):
+    model = District
+    form_class = forms.DistrictForm
+    capability = Capability.MANAGE_TREE
+
+
+# --- Streets -----------------------------------------------------------------------------------
+
+
+class StreetListView(ScopedListView):
+    model = Street
+    filterset_class = filtersets.StreetFilter
+    template_name = "councils/street_list.html"
+    with_counts = staticmethod(selectors.streets_with_counts)
+    create_capability = Capability.MANAGE_TREE
+
+
+class StreetDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
+    model = Street
+    template_name = "councils/street_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("district")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["communities"] = selectors.communities_with_counts(
+            Community.objects.visible_to(user).filter(street=self.object)
+        )
+        context["units"] = selectors.units_with_counts(MemberUnit.objects.visible_to(user).filter(street=self.object))[
+            :PAGE_SIZE
+        ]
+        context["can_edit"] = Street.objects.visible_to(user, Capability.MANAGE_TREE).filter(pk=self.object.pk).exists()
+        return context
+
+
+class StreetCreateView(ScopedCreateView):
+    model = Street
+    form_class = forms.StreetForm
+    capability = Capability.MANAGE_TREE
+
+
+class StreetUpdateView(ScopedUpdateView):
+    model = Street
+    form_class = forms.StreetForm
+    capability = Capability.MANAGE_TREE
+
+
+# --- Communities -------------------------------------------------------------------------------
+
+
+class CommunityListView(ScopedListView):
+    model = Community
+    filterset_class = filtersets.CommunityFilter
+    template_name = "councils/community_list.html"
+    with_counts = staticmethod(selectors.communities_with_counts)
+    create_capability = Capability.MANAGE_TREE
+
+
+class CommunityDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
+    model = Community
+    template_name = "councils/community_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("street__district", "council")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["buildings"] = Building.objects.visible_to(user).filter(community=self.object)
+        context["can_edit"] = (
+            Community.objects.visible_to(user, Capability.MANAGE_TREE).filter(pk=self.object.pk).exists()
+        )
+        context["can_add_building"] = (
+            Community.objects.visible_to(user, Capability.MANAGE_BUILDINGS).filter(pk=self.object.pk).exists()
+        )
+        context["can_add_council"] = (
+            not hasattr(self.object, "council")
+            and Community.objects.visible_to(user, Capability.MANAGE_COUNCILS).filter(pk=self.object.pk).exists()
+        )
+        return context
+
+
+class CommunityCreateView(ScopedCreateView):
+    model = Community
+    form_class = forms.CommunityForm
+    capability = Capability.MANAGE_TREE
+
+
+class CommunityUpdateView(ScopedUpdateView):
+    model = Community
+    form_class = forms.CommunityForm
+    capability = Capability.MANAGE_TREE
+
+
+# --- Buildings ---------------------------------------------------------------------------------
+
+
+class BuildingListView(ScopedListView):
+    model = Building
+    filterset_class = filtersets.BuildingFilter
+    template_name = "councils/building_list.html"
+    create_capability = Capability.MANAGE_BUILDINGS
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("community__street")
+
+
+class BuildingDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
+    model = Building
+    template_name = "councils/building_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("community__street__district")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_edit"] = (
+            Building.objects.visible_to(self.request.user, Capability.MANAGE_BUILDINGS)
+            .filter(pk=self.object.pk)
+            .exists()
+        )
+        return context
+
+
+class BuildingCreateView(ScopedCreateView):
+    model = Building
+    form_class = forms.BuildingForm
+    capability = Capability.MANAGE_BUILDINGS
+
+
+class BuildingUpdateView(ScopedUpdateView):
+    model = Building
+    form_class = forms.BuildingForm
+    capability = Capability.MANAGE_BUILDINGS
+
+
+# --- Councils ----------------------------------------------------------------------------------
+
+
+class CouncilListView(ScopedListView):
+    model = Council
+    filterset_class = filtersets.CouncilFilter
+    template_name = "councils/council_list.html"
+    with_counts = staticmethod(selectors.councils_with_counts)
+    create_capability = Capability.MANAGE_COUNCILS
+
+
+class CouncilDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
+    model = Council
+    template_name = "councils/council_detail.html"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("community__street__district")
+            .prefetch_related(
+                Prefetch(
+                    "memberships",
+                    queryset=Membership.objects.select_related("unit").order_by("left_on", "position", "unit__name"),
+                )
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["can_edit"] = Council.objects.visible_to(user, Capability.MANAGE_COUNCILS).filter(pk=self.object.pk).exists()
+        context["n_buildings"] = Building.objects.filter(community_id=self.object.community_id).count()
+        return context
+
+
+class CouncilCreateView(ScopedCreateView):
+    model = Council
+    form_class = forms.CouncilForm
+    capability = Capability.MANAGE_COUNCILS
+
+
+class CouncilUpdateView(ScopedUpdateView):
+    model = Council
+    form_class = forms.CouncilForm
+    capability = Capability.MANAGE_COUNCILS
+
+
+# --- Member units ------------------------------------------------------------------------------
+
+
+class MemberUnitListView(ScopedListView):
+    model = MemberUnit
+    filterset_class = filtersets.MemberUnitFilter
+    template_name = "councils/memberunit_list.html"
+    with_counts = staticmethod(selectors.units_with_counts)
+    create_capability = Capability.MANAGE_UNITS
+
+
+class MemberUnitDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
+    model = MemberUnit
+    template_name = "councils/memberunit_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("street__district")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        # Seats on councils the user may see; a unit contact sees all of its own unit's seats.
+        context["memberships"] = (
+            Membership.objects.visible_to(user)
+            .filter(unit=self.object)
+            .select_related("council__community__street")
+            .order_by("left_on", "council__name")
+        )
+        context["can_edit"] = MemberUnit.objects.visible_to(user, Capability.MANAGE_UNITS).filter(pk=self.object.pk).exists()
+        return context
+
+
+class MemberUnitCreateView(ScopedCreateView):
+    model = MemberUnit
+    form_class = forms.MemberUnitForm
+    capability = Capability.MANAGE_UNITS
+
+
+class MemberUnitUpdateView(ScopedUpdateView):
+    model = MemberUnit
+    form_class = forms.MemberUnitForm
+    capability = Capability.MANAGE_UNITS
+
+
+# --- Users and role assignments (the city office) ----------------------------------------------
+
+
+class UserScopedMixin(ScopedMixin):
+    capability = Capability.MANAGE_USERS
+
+    def get_queryset(self):
+        return User.objects.all()
+
+    def get_target(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+
+class UserListView(UserScopedMixin, FilterView):
+    template_name = "councils/user_list.html"
+    filterset_class = filtersets.UserFilter
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return (
+            User.objects.order_by("username")
+            .prefetch_related(
+                Prefetch(
+                    "role_assignments",
+                    queryset=RoleAssignment.objects.select_related(
+                        "district", "street", "community", "council", "member_unit"
+                    ),
+                )
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        names = [u.username.lower() for u in context["object_list"]]
+        locks = {lock.username: lock for lock in SignInLock.objects.filter(username__in=names)}
+        for user in context["object_list"]:
+            user.sign_in_lock = locks.get(user.username.lower())
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        return context
+
+
+class UserCreateView(UserScopedMixin, FormView):
+    template_name = "councils/user_form.html"
+    form_class = forms.UserCreateForm
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        user = services.user_create(
+            username=data["username"],
+            full_name=data["full_name"],
+            email=data["email"],
+            password=data["password1"],
+            by=self.request.user,
+        )
+        messages.success(self.request, _("已创建用户“%(name)s”，请为其授予角色。") % {"name": user.username})
+        return redirect("user_detail", pk=user.pk)
+
+
+class UserDetailView(UserScopedMixin, DetailView):
+    template_name = "councils/user_detail.html"
+    context_object_name = "target"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["assignments"] = self.object.role_assignments.select_related(
+            "district", "street", "community", "council", "member_unit", "created_by"
+        )
+        context["sign_in_lock"] = SignInLock.objects.filter(username=self.object.username.lower()).first()
+        return context
+
+
+class UserUpdateView(UserScopedMixin, FormView):
+    template_name = "councils/user_form.html"
+    form_class = forms.UserUpdateForm
+
+    def get_initial(self):
+        self.target = self.get_target()
+        return {"full_name": self.target.first_name, "email": self.target.email, "is_active": self.target.is_active}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        if self.target == self.request.user and not data["is_active"]:
+            form.add_error("is_active", _("不能停用自己的账号。"))
+            return self.form_invalid(form)
+        services.user_update(
+            user=self.target, full_name=data["full_name"], email=data["email"], is_active=data["is_active"],
+            by=self.request.user,
+        )
+        messages.success(self.request, _("已保存用户资料。"))
+        return redirect("user_detail", pk=self.target.pk)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "target": self.target}
+
+
+class UserPasswordView(UserScopedMixin, FormView):
+    template_name = "councils/user_form.html"
+    form_class = SetPasswordForm
+
+    def get_form_kwargs(self):
+        self.target = self.get_target()
+        return {**super().get_form_kwargs(), "user": self.target}
+
+    def form_valid(self, form):
+        services.user_set_password(user=self.target, password=form.cleaned_data["new_password1"], by=self.request.user)
+        messages.success(self.request, _("已为“%(name)s”设置新密码。") % {"name": self.target.username})
+        return redirect("user_detail", pk=self.target.pk)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "target": self.target, "password_form": True}
+
+
+class UserUnlockView(UserScopedMixin, FormView):
+    """Lift a sign-in lockout, after a confirmation."""
+
+    template_name = "councils/confirm.html"
+    form_class = forms.ConfirmForm
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        return response
+
+    def get_context_data(self, **kwargs):
+        target = self.get_target()
+        return {
+            **super().get_context_data(**kwargs),
+            "target": target,
+            "title": _("解除登录锁定"),
+            "question": _("解除用户“%(name)s”的登录锁定？解除后其连续失败次数清零。") % {"name": target.username},
+            "cancel_url": reverse("user_detail", args=[target.pk]),
+        }
+
+    def form_valid(self, form):
+        target = self.get_target()
+        if services.sign_in_unlock(username=target.username, by=self.request.user):
+            messages.success(self.request, _("已解除“%(name)s”的登录锁定。") % {"name": target.username})
+        else:
+            messages.info(self.request, _("“%(name)s”当前没有被锁定。") % {"name": target.username})
+        return redirect("user_detail", pk=target.pk)
+
+
+class RoleAssignmentCreateView(UserScopedMixin, FormView):
+    template_name = "councils/roleassignment_form.html"
+    form_class = forms.RoleAssignmentForm
+
+    def get_form_kwargs(self):
+        self.target = self.get_target()
+        return {**super().get_form_kwargs(), "user": self.request.user, "target": self.target}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        assignment = services.role_grant(user=self.target, role=data["role"], node=data.get("node"), by=self.request.user)
+        messages.success(self.request, _("已授予“%(role)s”。") % {"role": assignment})
+        return redirect("user_detail", pk=self.target.pk)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "target": self.target}
+
+
+class RoleAssignmentDeleteView(ScopedMixin, FormView):
+    template_name = "councils/confirm.html"
+    form_class = forms.ConfirmForm
+    capability = Capability.MANAGE_USERS
+
+    def get_assignment(self):
+        return get_object_or_404(
+            RoleAssignment.objects.select_related("user", "district", "street", "community", "council", "member_unit"),
+            pk=self.kwargs["pk"],
+        )
+
+    def get_context_data(self, **kwargs):
+        assignment = self.get_assignment()
+        return {
+            **super().get_context_data(**kwargs),
+            "title": _("撤销角色授权"),
+            "question": _("撤销用户“%(user)s”的授权“%(role)s”？撤销后该用户立即失去相应范围的访问权限。")
+            % {"user": assignment.user.username, "role": assignment},
+            "danger": True,
+            "cancel_url": reverse("user_detail", args=[assignment.user_id]),
+        }
+
+    def form_valid(self, form):
+        assignment = self.get_assignment()
+        user_id = assignment.user_id
+        services.role_revoke(assignment=assignment, by=self.request.user)
+        messages.success(self.request, _("已撤销授权。"))
+        return redirect("user_detail", pk=user_id)
