@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) STATICFILES_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) STATICFILES_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage \
+	SECURE_SSL_REDIRECT=false
 
 .PHONY: run test install sysdeps sysdeps-test services messages lint pytest format vendor lock clean
 

@@ -19,7 +19,7 @@ from django_filters.views import FilterView
 
 from . import filtersets, forms, selectors, services
 from .models import Building, Community, Council, District, MemberUnit, Membership, RoleAssignment, SignInLock, Street
-from .roles import Capability, Level
+from .roles import CAPABILITIES, Capability, Level
 from .scoping import grants_of, has_capability
 
 User = get_user_model()
@@ -106,6 +106,21 @@ class ScopedFormMixin(ScopedMixin):
 
 
 class ScopedCreateView(ScopedFormMixin, CreateView):
+    """`parent` is the model a new row hangs below: a user who may manage none of those gets 403
+    instead of a form with nothing to choose."""
+
+    parent: type | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.capability and has_capability(request.user, self.capability):
+            if self.parent is None:
+                allowed = CAPABILITIES[self.capability]
+                if not any(g.level == Level.CITY and g.role in allowed for g in grants_of(request.user)):
+                    raise PermissionDenied
+            elif not self.scoped(self.parent).exists():
+                raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
     def get_initial(self):
         # A "new community" link from a street page arrives with ?street=<id>: keep it if allowed.
         initial = super().get_initial()
@@ -199,20 +214,7 @@ class DistrictCreateView(ScopedCreateView):
     model = District
     form_class = forms.DistrictForm
     capability = Capability.MANAGE_TREE
-
-    def dispatch(self, request, *args, **kwargs):
-        # A new district belongs to no node below the city: only the city office adds one.
-        if request.user.is_authenticated and Level.CITY not in {
-            g.level for g in grants_of(request.user) if g.role in _manage_tree_roles()
-        }:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-
-def _manage_tree_roles():
-    from .roles import CAPABILITIES
-
-    return CAPABILITIES[Capability.MANAGE_TREE]
+    parent = None  # a district hangs below the city: only a city-wide role adds one
 
 
 class DistrictUpdateView(ScopedUpdateView):
@@ -254,6 +256,7 @@ class StreetDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
 
 class StreetCreateView(ScopedCreateView):
     model = Street
+    parent = District
     form_class = forms.StreetForm
     capability = Capability.MANAGE_TREE
 
@@ -301,6 +304,7 @@ class CommunityDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
 
 class CommunityCreateView(ScopedCreateView):
     model = Community
+    parent = Street
     form_class = forms.CommunityForm
     capability = Capability.MANAGE_TREE
 
@@ -343,6 +347,7 @@ class BuildingDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
 
 class BuildingCreateView(ScopedCreateView):
     model = Building
+    parent = Community
     form_class = forms.BuildingForm
     capability = Capability.MANAGE_BUILDINGS
 
@@ -391,6 +396,7 @@ class CouncilDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
 
 class CouncilCreateView(ScopedCreateView):
     model = Council
+    parent = Community
     form_class = forms.CouncilForm
     capability = Capability.MANAGE_COUNCILS
 
@@ -435,6 +441,7 @@ class MemberUnitDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
 
 class MemberUnitCreateView(ScopedCreateView):
     model = MemberUnit
+    parent = Street
     form_class = forms.MemberUnitForm
     capability = Capability.MANAGE_UNITS
 

@@ -12,6 +12,8 @@ cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css "$out/bootstrap-ico
 cp node_modules/bootstrap-icons/font/fonts/bootstrap-icons.woff2 node_modules/bootstrap-icons/font/fonts/bootstrap-icons.woff "$out/bootstrap-icons/fonts/"
 cp node_modules/htmx.org/dist/htmx.min.js "$out/htmx/"
 cp node_modules/echarts/dist/echarts.min.js "$out/echarts/"
+# Source maps are not shipped: drop the references so hashed static storage finds every file.
+sed -i '/sourceMappingURL=/d' "$out"/bootstrap/* "$out"/htmx/* "$out"/echarts/* "$out"/bootstrap-icons/*.css
 for pkg in bootstrap bootstrap-icons htmx.org echarts; do
   printf '%s %s\n' "$pkg" "$(node -p "require('./node_modules/$pkg/package.json').version")"
 done > "$out/VERSIONS"
