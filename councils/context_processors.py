@@ -6,7 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from .roles import Capability, Level
 from .scoping import grants_of, has_capability
 
-DEPTH = {Level.CITY: 0, Level.DISTRICT: 1, Level.STREET: 2, Level.COMMUNITY: 3, Level.COUNCIL: 4, Level.MEMBER_UNIT: 4}
+DEPTH = {
+    Level.CITY: 0,
+    Level.DISTRICT: 1,
+    Level.STREET: 2,
+    Level.COMMUNITY: 3,
+    Level.COUNCIL: 4,
+    Level.MEMBER_UNIT: 4,
+}
 
 # (url name, label, deepest level that still sees such rows)
 NAV = [

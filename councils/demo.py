@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .models import Building, Community, Council, District, MemberUnit, Membership, RoleAssignment, Street
+from .models import Building, Community, Council, District, Membership, MemberUnit, RoleAssignment, Street
 from .roles import Role
 from .validators import credit_code_check_char
 
@@ -54,8 +54,38 @@ UNITS = [
     ("市燃气公司", MemberUnit.Kind.STATE_FIRM, "白沙街道", "范玉兰", "13605978901"),
 ]
 
-CHAIRS = ["王建国", "李秀兰", "张志强", "刘桂英", "陈伟", "杨丽", "赵勇", "黄敏", "周军", "吴静", "徐磊", "孙芳", "马超", "朱红"]
-SECRETARIES = ["郭明", "何燕", "高峰", "林娟", "罗斌", "梁艳", "宋涛", "郑霞", "谢鹏", "韩梅", "唐亮", "冯婷", "董浩", "萧雪"]
+CHAIRS = [
+    "王建国",
+    "李秀兰",
+    "张志强",
+    "刘桂英",
+    "陈伟",
+    "杨丽",
+    "赵勇",
+    "黄敏",
+    "周军",
+    "吴静",
+    "徐磊",
+    "孙芳",
+    "马超",
+    "朱红",
+]
+SECRETARIES = [
+    "郭明",
+    "何燕",
+    "高峰",
+    "林娟",
+    "罗斌",
+    "梁艳",
+    "宋涛",
+    "郑霞",
+    "谢鹏",
+    "韩梅",
+    "唐亮",
+    "冯婷",
+    "董浩",
+    "萧雪",
+]
 
 
 @dataclass(frozen=True)
@@ -80,8 +110,13 @@ def demo_logins() -> list[DemoLogin]:
 
 def demo_credit_code(index: int, kind: str) -> str:
     """A well-formed credit code for the demo: government bodies 11…, institutions 12…, firms 91…"""
-    prefix = {"party_government": "11", "court": "11", "public_institution": "12", "school": "12",
-              "hospital": "12"}.get(kind, "91")
+    prefix = {
+        "party_government": "11",
+        "court": "11",
+        "public_institution": "12",
+        "school": "12",
+        "hospital": "12",
+    }.get(kind, "91")
     first17 = f"{prefix}350400MB{index:07d}"
     return first17 + credit_code_check_char(first17)
 
@@ -96,11 +131,15 @@ def load_demo_city() -> dict[str, int]:
             name=district_name, defaults={"code": DISTRICT_CODES[district_name]}
         )
         for street_name, kind, communities in street_specs:
-            street, _ = Street.objects.update_or_create(district=district, name=street_name, defaults={"kind": kind})
+            street, _ = Street.objects.update_or_create(
+                district=district, name=street_name, defaults={"kind": kind}
+            )
             streets[street_name] = street
             for community_name, n_buildings in communities:
                 community, _ = Community.objects.update_or_create(
-                    street=street, name=community_name, defaults={"address": f"三明市{district_name}{street_name}{community_name}"}
+                    street=street,
+                    name=community_name,
+                    defaults={"address": f"三明市{district_name}{street_name}{community_name}"},
                 )
                 for b in range(1, n_buildings + 1):
                     Building.objects.update_or_create(
@@ -140,7 +179,7 @@ def load_demo_city() -> dict[str, int]:
     by_street: dict[str, list[MemberUnit]] = {}
     for name, _kind, street_name, _p, _ph in UNITS:
         by_street.setdefault(street_name, []).append(units[name])
-    for community_name, council in councils.items():
+    for council in councils.values():
         street_name = council.community.street.name
         seated = list(by_street.get(street_name, []))
         if street_name in ("徐碧街道", "列东街道"):

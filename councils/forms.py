@@ -34,7 +34,9 @@ class SignInForm(AuthenticationForm):
         password = self.cleaned_data.get("password") or ""
         if username and services.sign_in_is_locked(username=username):
             raise forms.ValidationError(
-                self.error_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCKOUT_MINUTES}
+                self.error_messages["locked"],
+                code="locked",
+                params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
             )
         if password == settings.DEMO_PASSWORD and not settings.DEBUG:
             raise forms.ValidationError(self.error_messages["demo_password"], code="demo_password")
@@ -115,7 +117,10 @@ class CouncilForm(ScopedModelForm):
     class Meta:
         model = Council
         fields = ["community", "name", "chair", "secretary_general", "term_start", "term_end", "status"]
-        widgets = {"term_start": forms.DateInput(attrs={"type": "date"}), "term_end": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "term_start": forms.DateInput(attrs={"type": "date"}),
+            "term_end": forms.DateInput(attrs={"type": "date"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -131,7 +136,16 @@ class MemberUnitForm(ScopedModelForm):
 
     class Meta:
         model = MemberUnit
-        fields = ["name", "kind", "credit_code", "street", "address", "contact_person", "contact_phone", "status"]
+        fields = [
+            "name",
+            "kind",
+            "credit_code",
+            "street",
+            "address",
+            "contact_person",
+            "contact_phone",
+            "status",
+        ]
         widgets = {"credit_code": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})}
 
     def clean_credit_code(self):
@@ -177,7 +191,9 @@ class UserCreateForm(forms.Form):
 class UserUpdateForm(forms.Form):
     full_name = forms.CharField(label=_("姓名"), max_length=150)
     email = forms.EmailField(label=_("电子邮箱"), required=False)
-    is_active = forms.BooleanField(label=_("启用"), required=False, help_text=_("停用的账号不能登录，授权保留。"))
+    is_active = forms.BooleanField(
+        label=_("启用"), required=False, help_text=_("停用的账号不能登录，授权保留。")
+    )
 
 
 class RoleAssignmentForm(forms.Form):
@@ -192,12 +208,16 @@ class RoleAssignmentForm(forms.Form):
         label=_("社区"), queryset=Community.objects.select_related("street"), required=False
     )
     council = forms.ModelChoiceField(label=_("理事会"), queryset=Council.objects.all(), required=False)
-    member_unit = forms.ModelChoiceField(label=_("成员单位"), queryset=MemberUnit.objects.all(), required=False)
+    member_unit = forms.ModelChoiceField(
+        label=_("成员单位"), queryset=MemberUnit.objects.all(), required=False
+    )
 
     def __init__(self, *args, user, target, **kwargs):
         super().__init__(*args, **kwargs)
         self.target = target
-        self.fields["role"].widget.attrs["data-role-select"] = json.dumps({str(k): str(v) for k, v in ROLE_LEVEL.items()})
+        self.fields["role"].widget.attrs["data-role-select"] = json.dumps(
+            {str(k): str(v) for k, v in ROLE_LEVEL.items()}
+        )
         for name in RoleAssignment.NODE_FIELDS:
             field = self.fields[name]
             field.queryset = field.queryset.visible_to(user, capability=Capability.MANAGE_USERS)
@@ -214,9 +234,11 @@ class RoleAssignmentForm(forms.Form):
         if level == Level.CITY:
             cleaned["node"] = None
         elif cleaned.get(level) is None:
-            self.add_error(level, _("角色“%(role)s”需要选择%(level)s。") % {
-                "role": Role(role).label, "level": Level(level).label
-            })
+            self.add_error(
+                level,
+                _("角色“%(role)s”需要选择%(level)s。")
+                % {"role": Role(role).label, "level": Level(level).label},
+            )
             return cleaned
         else:
             cleaned["node"] = cleaned[level]
@@ -231,4 +253,3 @@ class ConfirmForm(forms.Form):
     """An explicit confirmation for destructive actions."""
 
     confirm = forms.BooleanField(label=_("我已确认此操作"), required=True)
-

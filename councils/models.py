@@ -64,7 +64,9 @@ class Street(ScopedModel):
 
 
 class Community(ScopedModel):
-    street = models.ForeignKey(Street, models.PROTECT, related_name="communities", verbose_name=_("所属街道/镇"))
+    street = models.ForeignKey(
+        Street, models.PROTECT, related_name="communities", verbose_name=_("所属街道/镇")
+    )
     name = models.CharField(_("名称"), max_length=50)
     address = models.CharField(_("地址"), max_length=200, blank=True)
 
@@ -91,7 +93,9 @@ class Community(ScopedModel):
 
 
 class Building(ScopedModel):
-    community = models.ForeignKey(Community, models.PROTECT, related_name="buildings", verbose_name=_("所属社区"))
+    community = models.ForeignKey(
+        Community, models.PROTECT, related_name="buildings", verbose_name=_("所属社区")
+    )
     name = models.CharField(_("楼栋"), max_length=50, help_text=_("例如：3号楼、幸福苑2幢"))
     address = models.CharField(_("地址"), max_length=200, blank=True)
     households = models.PositiveIntegerField(_("户数"), default=0)
@@ -127,7 +131,9 @@ class Council(ScopedModel):
         ACTIVE = "active", _("运行中")
         SUSPENDED = "suspended", _("暂停")
 
-    community = models.OneToOneField(Community, models.PROTECT, related_name="council", verbose_name=_("社区"))
+    community = models.OneToOneField(
+        Community, models.PROTECT, related_name="council", verbose_name=_("社区")
+    )
     name = models.CharField(_("名称"), max_length=100)
     chair = models.CharField(_("理事长"), max_length=50, blank=True)
     secretary_general = models.CharField(_("秘书长"), max_length=50, blank=True)
@@ -149,7 +155,9 @@ class Council(ScopedModel):
         ordering = ["community__street__name", "community__name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(term_end__isnull=True) | Q(term_start__isnull=True) | Q(term_end__gt=models.F("term_start")),
+                condition=Q(term_end__isnull=True)
+                | Q(term_start__isnull=True)
+                | Q(term_end__gt=models.F("term_start")),
                 name="council_term_ends_after_start",
                 violation_error_message=_("本届截止日期应晚于起始日期。"),
             )
@@ -231,7 +239,9 @@ class Membership(ScopedModel):
         VICE_CHAIR = "vice_chair", _("副理事长单位")
         MEMBER = "member", _("理事单位")
 
-    unit = models.ForeignKey(MemberUnit, models.PROTECT, related_name="memberships", verbose_name=_("成员单位"))
+    unit = models.ForeignKey(
+        MemberUnit, models.PROTECT, related_name="memberships", verbose_name=_("成员单位")
+    )
     council = models.ForeignKey(Council, models.PROTECT, related_name="memberships", verbose_name=_("理事会"))
     position = models.CharField(_("职务"), max_length=12, choices=Position.choices, default=Position.MEMBER)
     representative = models.CharField(_("代表"), max_length=50, blank=True)
@@ -252,7 +262,9 @@ class Membership(ScopedModel):
         ordering = ["council", "position", "unit__name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["unit", "council"], condition=Q(left_on__isnull=True), name="membership_one_current_seat"
+                fields=["unit", "council"],
+                condition=Q(left_on__isnull=True),
+                name="membership_one_current_seat",
             ),
             models.CheckConstraint(
                 condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
@@ -290,10 +302,17 @@ class RoleAssignment(models.Model):
     street = models.ForeignKey(Street, models.PROTECT, null=True, blank=True, verbose_name=_("街道/镇"))
     community = models.ForeignKey(Community, models.PROTECT, null=True, blank=True, verbose_name=_("社区"))
     council = models.ForeignKey(Council, models.PROTECT, null=True, blank=True, verbose_name=_("理事会"))
-    member_unit = models.ForeignKey(MemberUnit, models.PROTECT, null=True, blank=True, verbose_name=_("成员单位"))
+    member_unit = models.ForeignKey(
+        MemberUnit, models.PROTECT, null=True, blank=True, verbose_name=_("成员单位")
+    )
     created_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("授予人")
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("授予人"),
     )
 
     NODE_FIELDS = NODE_FIELDS
@@ -312,7 +331,7 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         node = self.node
-        return f"{self.get_role_display()}" + (f" · {node}" if node else "")
+        return f"{self.get_role_display()} · {node if node is not None else Level.CITY.label}"
 
     @property
     def level(self) -> str:
@@ -327,7 +346,6 @@ class RoleAssignment(models.Model):
     def node(self):
         level = self.level
         return None if level == Level.CITY else getattr(self, level)
-
 
 
 class SignInLock(models.Model):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from .models import Building, Community, Council, District, MemberUnit, Membership, Street
+from .models import Building, Community, Council, District, Membership, MemberUnit, Street
 from .roles import Level
 from .scoping import grants_of
 

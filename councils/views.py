@@ -18,7 +18,17 @@ from django.views.generic import CreateView, DetailView, FormView, TemplateView,
 from django_filters.views import FilterView
 
 from . import filtersets, forms, selectors, services
-from .models import Building, Community, Council, District, MemberUnit, Membership, RoleAssignment, SignInLock, Street
+from .models import (
+    Building,
+    Community,
+    Council,
+    District,
+    Membership,
+    MemberUnit,
+    RoleAssignment,
+    SignInLock,
+    Street,
+)
 from .roles import CAPABILITIES, Capability, Level
 from .scoping import grants_of, has_capability
 
@@ -74,7 +84,9 @@ class ScopedListView(ScopedMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_create"] = self.create_capability and has_capability(self.request.user, self.create_capability)
+        context["can_create"] = self.create_capability and has_capability(
+            self.request.user, self.create_capability
+        )
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_string"] = query.urlencode()
@@ -112,7 +124,11 @@ class ScopedCreateView(ScopedFormMixin, CreateView):
     parent: type | None = None
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and self.capability and has_capability(request.user, self.capability):
+        if (
+            request.user.is_authenticated
+            and self.capability
+            and has_capability(request.user, self.capability)
+        ):
             if self.parent is None:
                 allowed = CAPABILITIES[self.capability]
                 if not any(g.level == Level.CITY and g.role in allowed for g in grants_of(request.user)):
@@ -162,7 +178,9 @@ class HomeView(ScopedMixin, TemplateView):
         if levels & {Level.DISTRICT, Level.STREET}:
             context["streets"] = selectors.streets_with_counts(Street.objects.visible_to(user))[:50]
         if levels & {Level.STREET, Level.COMMUNITY}:
-            context["communities"] = selectors.communities_with_counts(Community.objects.visible_to(user))[:50]
+            context["communities"] = selectors.communities_with_counts(Community.objects.visible_to(user))[
+                :50
+            ]
         if levels & {Level.COUNCIL, Level.MEMBER_UNIT}:
             context["councils"] = selectors.councils_with_counts(Council.objects.visible_to(user))[:50]
         if Level.MEMBER_UNIT in levels:
@@ -207,7 +225,11 @@ class DistrictDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
         return context
 
     def _can_edit(self):
-        return District.objects.visible_to(self.request.user, Capability.MANAGE_TREE).filter(pk=self.object.pk).exists()
+        return (
+            District.objects.visible_to(self.request.user, Capability.MANAGE_TREE)
+            .filter(pk=self.object.pk)
+            .exists()
+        )
 
 
 class DistrictCreateView(ScopedCreateView):
@@ -247,10 +269,12 @@ class StreetDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
         context["communities"] = selectors.communities_with_counts(
             Community.objects.visible_to(user).filter(street=self.object)
         )
-        context["units"] = selectors.units_with_counts(MemberUnit.objects.visible_to(user).filter(street=self.object))[
-            :PAGE_SIZE
-        ]
-        context["can_edit"] = Street.objects.visible_to(user, Capability.MANAGE_TREE).filter(pk=self.object.pk).exists()
+        context["units"] = selectors.units_with_counts(
+            MemberUnit.objects.visible_to(user).filter(street=self.object)
+        )[:PAGE_SIZE]
+        context["can_edit"] = (
+            Street.objects.visible_to(user, Capability.MANAGE_TREE).filter(pk=self.object.pk).exists()
+        )
         return context
 
 
@@ -288,7 +312,9 @@ class CommunityDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["buildings"] = Building.objects.visible_to(user).filter(community=self.object)
+        context["buildings"] = (
+            Building.objects.visible_to(user).filter(community=self.object).select_related("community")
+        )
         context["can_edit"] = (
             Community.objects.visible_to(user, Capability.MANAGE_TREE).filter(pk=self.object.pk).exists()
         )
@@ -297,7 +323,9 @@ class CommunityDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
         )
         context["can_add_council"] = (
             not hasattr(self.object, "council")
-            and Community.objects.visible_to(user, Capability.MANAGE_COUNCILS).filter(pk=self.object.pk).exists()
+            and Community.objects.visible_to(user, Capability.MANAGE_COUNCILS)
+            .filter(pk=self.object.pk)
+            .exists()
         )
         return context
 
@@ -381,7 +409,9 @@ class CouncilDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
             .prefetch_related(
                 Prefetch(
                     "memberships",
-                    queryset=Membership.objects.select_related("unit").order_by("left_on", "position", "unit__name"),
+                    queryset=Membership.objects.select_related("unit").order_by(
+                        "left_on", "position", "unit__name"
+                    ),
                 )
             )
         )
@@ -389,7 +419,9 @@ class CouncilDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["can_edit"] = Council.objects.visible_to(user, Capability.MANAGE_COUNCILS).filter(pk=self.object.pk).exists()
+        context["can_edit"] = (
+            Council.objects.visible_to(user, Capability.MANAGE_COUNCILS).filter(pk=self.object.pk).exists()
+        )
         context["n_buildings"] = Building.objects.filter(community_id=self.object.community_id).count()
         return context
 
@@ -435,7 +467,9 @@ class MemberUnitDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
             .select_related("council__community__street")
             .order_by("left_on", "council__name")
         )
-        context["can_edit"] = MemberUnit.objects.visible_to(user, Capability.MANAGE_UNITS).filter(pk=self.object.pk).exists()
+        context["can_edit"] = (
+            MemberUnit.objects.visible_to(user, Capability.MANAGE_UNITS).filter(pk=self.object.pk).exists()
+        )
         return context
 
 
@@ -471,15 +505,12 @@ class UserListView(UserScopedMixin, FilterView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        return (
-            User.objects.order_by("username")
-            .prefetch_related(
-                Prefetch(
-                    "role_assignments",
-                    queryset=RoleAssignment.objects.select_related(
-                        "district", "street", "community", "council", "member_unit"
-                    ),
-                )
+        return User.objects.order_by("username").prefetch_related(
+            Prefetch(
+                "role_assignments",
+                queryset=RoleAssignment.objects.select_related(
+                    "district", "street", "community", "council", "member_unit"
+                ),
             )
         )
 
@@ -531,7 +562,11 @@ class UserUpdateView(UserScopedMixin, FormView):
 
     def get_initial(self):
         self.target = self.get_target()
-        return {"full_name": self.target.first_name, "email": self.target.email, "is_active": self.target.is_active}
+        return {
+            "full_name": self.target.first_name,
+            "email": self.target.email,
+            "is_active": self.target.is_active,
+        }
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -539,7 +574,10 @@ class UserUpdateView(UserScopedMixin, FormView):
             form.add_error("is_active", _("不能停用自己的账号。"))
             return self.form_invalid(form)
         services.user_update(
-            user=self.target, full_name=data["full_name"], email=data["email"], is_active=data["is_active"],
+            user=self.target,
+            full_name=data["full_name"],
+            email=data["email"],
+            is_active=data["is_active"],
             by=self.request.user,
         )
         messages.success(self.request, _("已保存用户资料。"))
@@ -558,7 +596,9 @@ class UserPasswordView(UserScopedMixin, FormView):
         return {**super().get_form_kwargs(), "user": self.target}
 
     def form_valid(self, form):
-        services.user_set_password(user=self.target, password=form.cleaned_data["new_password1"], by=self.request.user)
+        services.user_set_password(
+            user=self.target, password=form.cleaned_data["new_password1"], by=self.request.user
+        )
         messages.success(self.request, _("已为“%(name)s”设置新密码。") % {"name": self.target.username})
         return redirect("user_detail", pk=self.target.pk)
 
@@ -582,7 +622,8 @@ class UserUnlockView(UserScopedMixin, FormView):
             **super().get_context_data(**kwargs),
             "target": target,
             "title": _("解除登录锁定"),
-            "question": _("解除用户“%(name)s”的登录锁定？解除后其连续失败次数清零。") % {"name": target.username},
+            "question": _("解除用户“%(name)s”的登录锁定？解除后其连续失败次数清零。")
+            % {"name": target.username},
             "cancel_url": reverse("user_detail", args=[target.pk]),
         }
 
@@ -605,7 +646,9 @@ class RoleAssignmentCreateView(UserScopedMixin, FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        assignment = services.role_grant(user=self.target, role=data["role"], node=data.get("node"), by=self.request.user)
+        assignment = services.role_grant(
+            user=self.target, role=data["role"], node=data.get("node"), by=self.request.user
+        )
         messages.success(self.request, _("已授予“%(role)s”。") % {"role": assignment})
         return redirect("user_detail", pk=self.target.pk)
 
@@ -620,7 +663,9 @@ class RoleAssignmentDeleteView(ScopedMixin, FormView):
 
     def get_assignment(self):
         return get_object_or_404(
-            RoleAssignment.objects.select_related("user", "district", "street", "community", "council", "member_unit"),
+            RoleAssignment.objects.select_related(
+                "user", "district", "street", "community", "council", "member_unit"
+            ),
             pk=self.kwargs["pk"],
         )
 

@@ -14,7 +14,7 @@ cat <<MSG
   社区共建理事会工作平台 / Council portal
   地址 Address:  http://127.0.0.1:8000/
   演示账号 Demo logins (password: $($PY -c 'from config.settings import DEMO_PASSWORD; print(DEMO_PASSWORD)')):
-$($PY manage.py shell -c 'from councils.demo import demo_logins
+$($PY manage.py shell -v0 -c 'from councils.demo import demo_logins
 for d in demo_logins(): print(f"    {d.username:<10} {d.role.label}（{d.scope}）")')
   Job worker log: var/worker.log   Stop: Ctrl+C
 

@@ -20,3 +20,6 @@ if ! redis_up; then
   for _ in $(seq 1 30); do redis_up && break; sleep 1; done
   redis_up || { echo "Redis is not reachable on 127.0.0.1:6379 (install redis-server)" >&2; exit 1; }
 fi
+# The suite's database (pytest makes its own test_ copy; makemigrations --check reads this one).
+psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'portal'" | grep -q 1 \
+  || createdb -h 127.0.0.1 -U postgres portal

@@ -5,15 +5,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from councils.models import Building, Community, Council, District, MemberUnit, Membership, Street
+from councils.models import Building, Community, Council, District, Membership, MemberUnit, Street
 from councils.roles import Role
 from tests.factories import (
     BuildingFactory,
     CommunityFactory,
     CouncilFactory,
     DistrictFactory,
-    MemberUnitFactory,
     MembershipFactory,
+    MemberUnitFactory,
     RoleAssignmentFactory,
     StreetFactory,
     UserFactory,

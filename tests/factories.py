@@ -6,7 +6,16 @@ from datetime import date
 import factory
 from django.contrib.auth import get_user_model
 
-from councils.models import Building, Community, Council, District, MemberUnit, Membership, RoleAssignment, Street
+from councils.models import (
+    Building,
+    Community,
+    Council,
+    District,
+    Membership,
+    MemberUnit,
+    RoleAssignment,
+    Street,
+)
 from councils.validators import credit_code_check_char
 
 PASSWORD = "Correct-Horse-42"

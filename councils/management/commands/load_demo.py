@@ -11,7 +11,9 @@ class Command(BaseCommand):
         counts = load_demo_city()
         self.stdout.write("演示城市已就绪：" + "，".join(f"{k} {v}" for k, v in counts.items()))
         if not settings.DEBUG:
-            self.stdout.write(self.style.WARNING("DEBUG 已关闭：演示账号没有可用密码，请由管理员设置正式密码。"))
+            self.stdout.write(
+                self.style.WARNING("DEBUG 已关闭：演示账号没有可用密码，请由管理员设置正式密码。")
+            )
             return
         self.stdout.write(f"演示账号（密码均为 {settings.DEMO_PASSWORD}，仅开发环境可用）：")
         for login in demo_logins():

@@ -1,0 +1,175 @@
+"""Browser journeys: Debian's Chromium, driven by Playwright's sync API, against pytest-django's
+live server on committed data (`transactional_db`).
+
+Never `playwright install`: the browser is /usr/bin/chromium. Without it the journeys are skipped
+on a workstation and fail on CI (env CI set), so a CI image that lost its browser cannot pass
+silently. A failed journey leaves a full-page screenshot in test-artifacts/e2e/<test name>.png.
+
+The live server answers static files through Django's StaticFilesHandler (pytest-django picks it
+because django.contrib.staticfiles is installed), straight from the finders: no collectstatic.
+"""
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.factories import PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HERE = Path(__file__).resolve().parent
+PHONE = {"width": 390, "height": 844}
+# Auto-waiting `expect` gives up after 5 s; actions and navigations after this many ms.
+ACTION_TIMEOUT_MS = 8_000
+
+
+def on_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test in this folder is an e2e test; without a browser, skip them (but not on CI)."""
+    skip = None
+    if not CHROMIUM.exists() and not on_ci():
+        skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing: install Debian's chromium to run e2e tests")
+    for item in items:
+        if HERE in item.path.resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+            if skip is not None:
+                item.add_marker(skip)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item (rep_setup, rep_call, rep_teardown) for the page fixtures."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing; the e2e tests need Debian's chromium (never `playwright install`)"
+        if on_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def live_settings(settings, live_server):
+    """Cookies over plain http: with DEBUG off the settings ask for https-only cookies."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SECURE_HSTS_SECONDS = 0
+    return settings
+
+
+@dataclass
+class BrowserLog:
+    """What the page did behind the user's back: every request, console errors, uncaught errors."""
+
+    origin: str
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def foreign_requests(self) -> list[str]:
+        return [url for url in self.requests if not url.startswith(self.origin + "/")]
+
+
+@pytest.fixture
+def browser_log(live_server) -> BrowserLog:
+    return BrowserLog(origin=live_server.url)
+
+
+def _open_page(request, browser, live_server, log: BrowserLog, **context_options):
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        **context_options,
+    )
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    context.on("request", lambda req: log.requests.append(req.url))
+    context.on("requestfailed", lambda req: log.failed.append(f"{req.url}: {req.failure}"))
+    context.on(
+        "console",
+        lambda msg: (
+            log.console_errors.append(f"{msg.text} ({msg.location.get('url')})")
+            if msg.type == "error"
+            else None
+        ),
+    )
+    context.on("weberror", lambda error: log.page_errors.append(str(error.error)))
+    # The portal must work offline: nothing may leave for another host. Refuse such requests at
+    # once (they are still recorded above) so a stray CDN link fails the test instead of hanging it.
+    origin = live_server.url + "/"
+    context.route(
+        lambda url: not url.startswith(origin) and not url.startswith(("data:", "blob:")),
+        lambda route: route.abort("blockedbyclient"),
+    )
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            artifacts = Path(request.config.rootpath) / "test-artifacts" / "e2e"
+            artifacts.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^\w.\[\]-]+", "_", request.node.name)
+            try:
+                page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+            except Exception as error:  # a missing screenshot must not hide the failure
+                print(f"could not save a screenshot of {request.node.nodeid}: {error}")
+        context.close()
+
+
+@pytest.fixture
+def page(request, browser, live_server, live_settings, transactional_db, browser_log):
+    """A desktop-sized page in a fresh context (no cookies shared between tests)."""
+    yield from _open_page(request, browser, live_server, browser_log, viewport={"width": 1280, "height": 800})
+
+
+@pytest.fixture
+def phone_page(request, browser, live_server, live_settings, transactional_db, browser_log):
+    """A phone: 390 px wide, touch, mobile viewport rules."""
+    yield from _open_page(
+        request, browser, live_server, browser_log, viewport=PHONE, is_mobile=True, has_touch=True
+    )
+
+
+@pytest.fixture
+def sign_in():
+    """Sign in through the real form, the way a user does; returns the page on the dashboard."""
+
+    def _sign_in(page, username: str, password: str = PASSWORD):
+        page.goto("/accounts/login/")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(password)
+        page.get_by_role("button", name="登录").click()
+        return page
+
+    return _sign_in
