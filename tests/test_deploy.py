@@ -22,6 +22,22 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 APP_SERVICES = ("web", "worker", "beat")
 ALL_SERVICES = (*APP_SERVICES, "postgres", "redis")
+# Variables the settings read; the test run sets some of them (make test relaxes HTTPS).
+SETTINGS_VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "DJANGO_SETTINGS_MODULE",
+    "ALLOWED_HOSTS",
+    "STATICFILES_STORAGE",
+    "SECURE_SSL_REDIRECT",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_HSTS_SECONDS",
+    "VAR_DIR",
+    "MEDIA_ROOT",
+)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -31,7 +47,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     must see only what each test sets, as a fresh production container would.
     """
     env = os.environ.copy()
-    for name in ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"):
+    for name in SETTINGS_VARIABLES:
         env.pop(name, None)
     env.update(extra)
     return env
