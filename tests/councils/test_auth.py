@@ -141,3 +141,12 @@ def test_sign_out_is_a_post_and_ends_the_session(client):
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_pages_are_chinese_even_for_an_english_browser_until_english_is_chosen(client):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "用户名" in page.content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert page.headers["Content-Language"] == "en"
+    assert "Username" in page.content.decode()
