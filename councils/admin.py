@@ -3,7 +3,17 @@
 from django.contrib import admin
 
 from . import services
-from .models import Building, Community, Council, District, MemberUnit, Membership, RoleAssignment, SignInLock, Street
+from .models import (
+    Building,
+    Community,
+    Council,
+    District,
+    Membership,
+    MemberUnit,
+    RoleAssignment,
+    SignInLock,
+    Street,
+)
 
 
 @admin.register(District)
