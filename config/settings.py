@@ -9,6 +9,7 @@ PostgreSQL, Redis and Celery workers (DESIGN.md invariant 9).
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 env = environ.Env()
@@ -172,6 +173,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Synced into django-celery-beat's tables at beat start; times are Shanghai time.
+CELERY_BEAT_SCHEDULE = {
+    # Record last quarter's missed council meetings; daily in the first week, idempotent.
+    "compliance-close-quarter": {
+        "task": "councils.tasks.compliance_close_quarter",
+        "schedule": crontab(minute=30, hour=0, day_of_month="1-7", month_of_year="1,4,7,10"),
+    },
+}
 
 # --- Forms -------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

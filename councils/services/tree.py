@@ -12,8 +12,8 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import RoleAssignment, SignInLock
-from .roles import ROLE_LEVEL, Level
+from ..models import RoleAssignment, SignInLock
+from ..roles import ROLE_LEVEL, Level
 
 User = get_user_model()
 

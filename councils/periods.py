@@ -1,0 +1,73 @@
+"""Quarters and half-years in Asia/Shanghai time, named the Chinese way (DESIGN.md invariant 8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    number: int
+
+    @classmethod
+    def of(cls, moment: datetime | date) -> Quarter:
+        """The quarter a moment falls in, read on a Shanghai calendar (R-1.1)."""
+        if isinstance(moment, datetime):
+            moment = moment.astimezone(SHANGHAI).date() if timezone.is_aware(moment) else moment.date()
+        return cls(moment.year, (moment.month - 1) // 3 + 1)
+
+    @classmethod
+    def current(cls) -> Quarter:
+        return cls.of(timezone.now())
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def last_day(self) -> date:
+        return self.next().first_day - timedelta(days=1)
+
+    @property
+    def start(self) -> datetime:
+        """The first instant, as an aware datetime."""
+        return datetime.combine(self.first_day, time.min, tzinfo=SHANGHAI)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant of the next quarter (exclusive bound)."""
+        return self.next().start
+
+    def next(self) -> Quarter:
+        return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}年第{QUARTER_NAMES[self.number]}季度"
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}Q{self.number}"
+
+    @classmethod
+    def parse(cls, code: str) -> Quarter:
+        year, number = code.upper().split("Q")
+        quarter = cls(int(year), int(number))
+        if not 1 <= quarter.number <= 4:
+            raise ValueError(code)
+        return quarter
+
+
+def today() -> date:
+    """Today's date in Shanghai."""
+    return timezone.localdate(timezone.now(), SHANGHAI)

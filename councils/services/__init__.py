@@ -1,0 +1,70 @@
+"""Every write (DESIGN.md invariant 2): keyword-only arguments, the acting user passed in,
+`transaction.atomic`, `full_clean()`, and a history entry where the issue asks for one."""
+
+from .history import history_of, history_record
+from .meetings import (
+    attachment_add,
+    meeting_record,
+    meeting_update,
+    meeting_withdraw,
+    resolution_record,
+    resolution_withdraw,
+)
+from .members import contact_log_record, membership_add, membership_leave, membership_update
+from .plans import (
+    opinion_decide,
+    opinion_record,
+    plan_create,
+    plan_transition,
+    plan_update,
+    task_cancel,
+    task_complete,
+    task_create,
+    task_progress_record,
+)
+from .tree import (
+    node_save,
+    role_grant,
+    role_revoke,
+    sign_in_failed,
+    sign_in_is_locked,
+    sign_in_succeeded,
+    sign_in_unlock,
+    user_create,
+    user_set_password,
+    user_update,
+)
+
+__all__ = [
+    "attachment_add",
+    "contact_log_record",
+    "history_of",
+    "history_record",
+    "meeting_record",
+    "meeting_update",
+    "meeting_withdraw",
+    "membership_add",
+    "membership_leave",
+    "membership_update",
+    "node_save",
+    "opinion_decide",
+    "opinion_record",
+    "plan_create",
+    "plan_transition",
+    "plan_update",
+    "resolution_record",
+    "resolution_withdraw",
+    "role_grant",
+    "role_revoke",
+    "sign_in_failed",
+    "sign_in_is_locked",
+    "sign_in_succeeded",
+    "sign_in_unlock",
+    "task_cancel",
+    "task_complete",
+    "task_create",
+    "task_progress_record",
+    "user_create",
+    "user_set_password",
+    "user_update",
+]
