@@ -9,6 +9,7 @@ The live server answers static files through Django's StaticFilesHandler (pytest
 because django.contrib.staticfiles is installed), straight from the finders: no collectstatic.
 """
 
+import asyncio
 import os
 import re
 from dataclasses import dataclass, field
@@ -59,8 +60,15 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for the journeys of this folder, stopped when the last of them is done.
+
+    Playwright's sync API marks its asyncio loop as running in the test's thread while it is
+    started, and Django then refuses every ORM call there ("You cannot call this from an async
+    context"). So Django's check is lifted for exactly that span, package-scoped rather than
+    session-scoped, so the rest of the suite keeps running with the check and without a loop.
+    """
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing; the e2e tests need Debian's chromium (never `playwright install`)"
         if on_ci():
@@ -68,12 +76,17 @@ def browser():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+    assert asyncio._get_running_loop() is None, "Playwright left its event loop marked as running"
 
 
 @pytest.fixture
@@ -82,7 +95,6 @@ def live_settings(settings, live_server):
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     settings.SECURE_SSL_REDIRECT = False
-    settings.SECURE_HSTS_SECONDS = 0
     return settings
 
 
