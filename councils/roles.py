@@ -45,6 +45,12 @@ class Capability(models.TextChoices):
     MANAGE_COUNCILS = "manage_councils", _("维护理事会")
     MANAGE_UNITS = "manage_units", _("维护成员单位")
     MANAGE_USERS = "manage_users", _("管理用户与角色")
+    RECORD_MEETINGS = "record_meetings", _("录入会议与决议")
+    MANAGE_PLANS = "manage_plans", _("编制规划与计划")
+    MANAGE_TASKS = "manage_tasks", _("部署共建任务")
+    REPORT_TASKS = "report_tasks", _("填报任务进展")
+    RECORD_CONTACTS = "record_contacts", _("记录联系居民情况")
+    REVIEW_COMPLIANCE = "review_compliance", _("查看履职督查")
 
 
 # One table: which roles hold which capability, always within their own scope.
@@ -54,4 +60,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.MANAGE_COUNCILS: frozenset({Role.CITY_OFFICE, Role.STREET_STAFF}),
     Capability.MANAGE_UNITS: frozenset({Role.CITY_OFFICE, Role.STREET_STAFF}),
     Capability.MANAGE_USERS: frozenset({Role.CITY_OFFICE}),
+    Capability.RECORD_MEETINGS: frozenset({Role.COUNCIL_SECRETARY}),
+    Capability.MANAGE_PLANS: frozenset({Role.COUNCIL_SECRETARY}),
+    Capability.MANAGE_TASKS: frozenset({Role.COUNCIL_SECRETARY}),
+    # A unit contact reports only on tasks assigned to its own unit (the view narrows to those).
+    Capability.REPORT_TASKS: frozenset({Role.COUNCIL_SECRETARY, Role.UNIT_CONTACT}),
+    Capability.RECORD_CONTACTS: frozenset({Role.COUNCIL_SECRETARY, Role.UNIT_CONTACT}),
+    Capability.REVIEW_COMPLIANCE: frozenset({Role.CITY_OFFICE, Role.DISTRICT_OFFICE, Role.STREET_STAFF}),
 }

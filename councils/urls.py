@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from .views import tree as views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -50,4 +50,12 @@ urlpatterns = [
     path("users/<int:pk>/unlock/", views.UserUnlockView.as_view(), name="user_unlock"),
     path("users/<int:pk>/roles/new/", views.RoleAssignmentCreateView.as_view(), name="roleassignment_create"),
     path("roles/<int:pk>/revoke/", views.RoleAssignmentDeleteView.as_view(), name="roleassignment_delete"),
+]
+
+# Each area of the portal keeps its own patterns beside its views.
+urlpatterns += [
+    path("", include("councils.views.members")),
+    path("", include("councils.views.meetings")),
+    path("", include("councils.views.plans")),
+    path("", include("councils.views.io")),
 ]

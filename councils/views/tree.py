@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 from django_filters.views import FilterView
 
-from . import filtersets, forms, selectors, services
-from .models import (
+from .. import filtersets, forms, selectors, services
+from ..models import (
     Building,
     Community,
     Council,
@@ -29,8 +29,8 @@ from .models import (
     SignInLock,
     Street,
 )
-from .roles import CAPABILITIES, Capability, Level
-from .scoping import grants_of, has_capability
+from ..roles import CAPABILITIES, Capability, Level
+from ..scoping import grants_of, has_capability
 
 User = get_user_model()
 PAGE_SIZE = 25

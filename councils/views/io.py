@@ -1,0 +1,3 @@
+"""io pages."""
+
+urlpatterns: list = []
