@@ -2,11 +2,31 @@
 Everything on side B is outside every role's scope except the city office's."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone, translation
 
-from councils.models import Building, Community, Council, District, Membership, MemberUnit, Street
+from councils import services
+from councils.models import (
+    Building,
+    Community,
+    ContactLog,
+    Council,
+    District,
+    Meeting,
+    MeetingAttachment,
+    Membership,
+    MemberUnit,
+    Plan,
+    PlanOpinion,
+    Resolution,
+    Street,
+    Task,
+)
 from councils.roles import Role
+from councils.services.meetings import Seat
 from tests.factories import (
     BuildingFactory,
     CommunityFactory,
@@ -29,6 +49,18 @@ class Side:
     council: Council
     unit: MemberUnit
     membership: Membership
+    # Council work (issue 3), recorded through the services by the council's secretary.
+    secretary: object = None
+    meeting: Meeting | None = None
+    resolution: Resolution | None = None
+    plan: Plan | None = None
+    opinion: PlanOpinion | None = None
+    task: Task | None = None
+    contact: ContactLog | None = None
+    attachment: MeetingAttachment | None = None
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def build_side(label: str) -> Side:
@@ -39,7 +71,70 @@ def build_side(label: str) -> Side:
     council = CouncilFactory(community=community)
     unit = MemberUnitFactory(street=street, name=f"{label}单位")
     membership = MembershipFactory(unit=unit, council=council)
-    return Side(district, street, community, building, council, unit, membership)
+    side = Side(district, street, community, building, council, unit, membership)
+    side.secretary = UserFactory(username=f"{label}-secretary-{council.pk}")
+    by = side.secretary
+    services.membership_update(
+        membership=membership,
+        position=Membership.Position.CHAIR,
+        representative="代表",
+        buildings=[building],
+        by=by,
+    )
+    side.meeting = services.meeting_record(
+        council=council,
+        held_at=timezone.now() - timedelta(days=1),
+        kind=Meeting.Kind.REGULAR,
+        place="社区会议室",
+        seats=[Seat(membership.pk, present=True, representative="代表")],
+        agenda=["年度计划"],
+        minutes="会议纪要",
+        by=by,
+    )
+    side.resolution = services.resolution_record(
+        meeting=side.meeting,
+        title="部署任务",
+        text="决议内容",
+        votes_for=1,
+        subject=Resolution.Subject.TASK,
+        by=by,
+    )
+    side.plan = services.plan_create(
+        council=council,
+        kind=Plan.Kind.ANNUAL,
+        year=timezone.localdate().year,
+        title=f"{label}年度计划",
+        content="计划内容",
+        by=by,
+    )
+    side.plan = services.plan_transition(plan=side.plan, to=Plan.Status.SOLICITING, by=by)
+    side.opinion = services.opinion_record(
+        plan=side.plan,
+        source=PlanOpinion.Source.RESIDENT,
+        source_name="居民",
+        content="多办活动",
+        received_on=timezone.localdate(),
+        by=by,
+    )
+    side.task = services.task_create(
+        resolution=side.resolution,
+        title=f"{label}任务",
+        assignee=unit,
+        due_on=timezone.localdate() + timedelta(days=30),
+        by=by,
+    )
+    side.contact = services.contact_log_record(
+        membership=membership,
+        contacted_on=timezone.localdate(),
+        building=building,
+        residents_met=3,
+        matters="楼道堆物",
+        by=by,
+    )
+    side.attachment = services.attachment_add(
+        meeting=side.meeting, upload=SimpleUploadedFile("纪要.pdf", PDF_BYTES, "application/pdf"), by=by
+    )
+    return side
 
 
 ROLE_NODE = {
@@ -65,6 +160,20 @@ def user_with_role(role: str, side: Side | None = None, **kwargs):
 def fast_password_hashing(settings):
     """Tests sign in thousands of times; the production hasher is slow on purpose."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def chinese_by_default():
+    """A request in English leaves English active in the thread; every test starts in Chinese."""
+    translation.activate("zh-hans")
+    yield
+    translation.activate("zh-hans")
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Uploads go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

@@ -7,14 +7,12 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
+from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
 
 from .. import filtersets, forms, selectors, services
@@ -29,125 +27,18 @@ from ..models import (
     SignInLock,
     Street,
 )
-from ..roles import CAPABILITIES, Capability, Level
-from ..scoping import grants_of, has_capability
+from ..roles import Capability, Level
+from ..scoping import grants_of
+from .base import (
+    PAGE_SIZE,
+    BreadcrumbMixin,
+    ScopedCreateView,
+    ScopedListView,
+    ScopedMixin,
+    ScopedUpdateView,
+)
 
 User = get_user_model()
-PAGE_SIZE = 25
-
-
-# --- Mixins ------------------------------------------------------------------------------------
-
-
-class ScopedMixin(LoginRequiredMixin):
-    """Signed-in users only; with `capability`, only users whose role holds it (403 otherwise),
-    and then only objects within the scope of those roles (404 otherwise)."""
-
-    capability: str | None = None
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        if self.capability and not has_capability(request.user, self.capability):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def scoped(self, model, capability: str | None = None):
-        return model.objects.visible_to(self.request.user, capability=capability or self.capability)
-
-    def get_queryset(self):
-        return self.scoped(self.model)
-
-
-class BreadcrumbMixin:
-    """Adds the trail of ancestors, each linked only where the user may open it."""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        obj = context.get("object")
-        if obj is not None and hasattr(obj, "ancestors"):
-            context["breadcrumbs"] = selectors.breadcrumbs(self.request.user, obj)
-        return context
-
-
-class ScopedListView(ScopedMixin, FilterView):
-    paginate_by = PAGE_SIZE
-    filterset_class = None
-    with_counts = None
-
-    def get_filterset_kwargs(self, filterset_class):
-        return {**super().get_filterset_kwargs(filterset_class), "user": self.request.user}
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        return type(self).with_counts(queryset) if self.with_counts else queryset
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["can_create"] = self.create_capability and has_capability(
-            self.request.user, self.create_capability
-        )
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
-        return context
-
-    create_capability: str | None = None
-
-
-class ScopedFormMixin(ScopedMixin):
-    """Create and update views: the form's choices are scoped, the write goes through a service."""
-
-    template_name = "councils/object_form.html"
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
-
-    def form_valid(self, form):
-        self.object = services.node_save(node=form.save(commit=False), by=self.request.user)
-        messages.success(self.request, _("已保存“%(name)s”。") % {"name": self.object})
-        return HttpResponseRedirect(self.object.get_absolute_url())
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["model_name"] = self.model._meta.verbose_name
-        obj = getattr(self, "object", None)
-        if obj is not None and obj.pk:
-            context["breadcrumbs"] = selectors.breadcrumbs(self.request.user, obj)
-        return context
-
-
-class ScopedCreateView(ScopedFormMixin, CreateView):
-    """`parent` is the model a new row hangs below: a user who may manage none of those gets 403
-    instead of a form with nothing to choose."""
-
-    parent: type | None = None
-
-    def dispatch(self, request, *args, **kwargs):
-        if (
-            request.user.is_authenticated
-            and self.capability
-            and has_capability(request.user, self.capability)
-        ):
-            if self.parent is None:
-                allowed = CAPABILITIES[self.capability]
-                if not any(g.level == Level.CITY and g.role in allowed for g in grants_of(request.user)):
-                    raise PermissionDenied
-            elif not self.scoped(self.parent).exists():
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_initial(self):
-        # A "new community" link from a street page arrives with ?street=<id>: keep it if allowed.
-        initial = super().get_initial()
-        for name, value in self.request.GET.items():
-            if value.isdigit():
-                initial[name] = value
-        return initial
-
-
-class ScopedUpdateView(ScopedFormMixin, UpdateView):
-    pass
 
 
 # --- Sign-in, dashboard, health ----------------------------------------------------------------

@@ -9,43 +9,13 @@ every scope but the city's) → 404; side A's object → 200 where the role sees
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from councils.roles import Role
 
-ALL = frozenset(Role)
-CITY = frozenset({Role.CITY_OFFICE})
-DISTRICT_UP = CITY | {Role.DISTRICT_OFFICE}
-STREET_UP = DISTRICT_UP | {Role.STREET_STAFF}
-COMMUNITY_UP = STREET_UP | {Role.COMMUNITY_STAFF, Role.PATROLLER}
-BUILDING_SEERS = COMMUNITY_UP | {Role.COUNCIL_SECRETARY}
-TREE_MANAGERS = frozenset({Role.CITY_OFFICE, Role.STREET_STAFF})
-BUILDING_MANAGERS = TREE_MANAGERS | {Role.COMMUNITY_STAFF}
-
-# Which roles see side A's object of each kind.
-SEES = {
-    "district": DISTRICT_UP,
-    "street": STREET_UP,
-    "community": COMMUNITY_UP,
-    "building": BUILDING_SEERS,
-    "council": ALL,
-    "unit": ALL,
-    "user": CITY,
-    "assignment": CITY,
-}
-
-
-@dataclass(frozen=True)
-class View:
-    obj: str | None = None  # kind of object in the URL, None for pages without one
-    allowed: frozenset = ALL  # roles that may use the page at all; others get 403
-    sees: frozenset | None = None  # roles that reach side A's object here (default SEES[obj])
-    public: bool = False  # served to anonymous visitors too
-    post_only: bool = False
-
+from . import spec_io, spec_meetings, spec_members, spec_plans
+from .matrix import ALL, BUILDING_MANAGERS, CITY, SEES, TREE_MANAGERS, View
 
 SPEC: dict[str, View] = {
     "home": View(),
@@ -87,6 +57,10 @@ SPEC: dict[str, View] = {
     "user_unlock": View("user", allowed=CITY),
     "roleassignment_create": View("user", allowed=CITY),
     "roleassignment_delete": View("assignment", allowed=CITY),
+    **spec_members.SPEC,
+    **spec_meetings.SPEC,
+    **spec_plans.SPEC,
+    **spec_io.SPEC,
 }
 
 
