@@ -47,7 +47,7 @@ lint: install
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 
 pytest: install
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest $(or $(PYTEST_ARGS),-n 2)
 
 format: install
 	$(VENV)/bin/ruff check --fix .
