@@ -55,6 +55,7 @@ urlpatterns = [
 # Each area of the portal keeps its own patterns beside its views.
 urlpatterns += [
     path("", include("councils.views.members")),
+    path("", include("councils.views.compliance")),
     path("", include("councils.views.meetings")),
     path("", include("councils.views.plans")),
     path("", include("councils.views.io")),

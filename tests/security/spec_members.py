@@ -1,5 +1,17 @@
-"""Access matrix entries for the views in councils/views/members.py."""
+"""Access matrix entries for councils/views/members.py and councils/views/compliance.py."""
 
-from .matrix import View  # noqa: F401  (and the role sets it needs)
+from councils.roles import Role
 
-SPEC: dict = {}
+from .matrix import OFFICES, View
+
+MANAGERS = frozenset({Role.CITY_OFFICE, Role.STREET_STAFF})
+CONTACT_RECORDERS = frozenset({Role.COUNCIL_SECRETARY, Role.UNIT_CONTACT})
+
+SPEC: dict = {
+    "membership_create": View("council", allowed=MANAGERS),
+    "membership_detail": View("membership"),
+    "membership_update": View("membership", allowed=MANAGERS),
+    "membership_leave": View("membership", allowed=MANAGERS),
+    "contact_create": View("membership", allowed=CONTACT_RECORDERS),
+    "compliance_list": View(allowed=OFFICES),
+}
