@@ -225,7 +225,11 @@ def load_demo_city() -> dict[str, int]:
         user.save()
         RoleAssignment.objects.get_or_create(user=user, role=login.role, **scopes[login.scope])
 
+    from .demo_work import load_demo_work
+
+    work = load_demo_work()
     return {
+        **work,
         "districts": District.objects.count(),
         "streets": Street.objects.count(),
         "communities": Community.objects.count(),

@@ -55,3 +55,20 @@ def test_demo_logins_have_no_password_when_debug_is_off(client, settings):
     from django.contrib.auth import get_user_model
 
     assert not get_user_model().objects.get(username="city").has_usable_password()
+
+
+def test_demo_city_has_a_year_of_council_work():
+    """Issue 3: a year of meetings (some councils behind), plans and tasks."""
+    from councils.compliance import behind
+    from councils.models import ComplianceFinding, Meeting, Plan, Resolution, Task
+    from councils.periods import Quarter
+
+    load_demo_city()
+    assert Meeting.objects.filter(status=Meeting.Status.HELD).count() >= 13 * 4 - 2
+    assert ComplianceFinding.objects.count() == 2  # two councils missed a past quarter
+    assert behind(Council.objects.all(), Quarter.current()).exists()  # some are behind this quarter
+    assert Resolution.objects.filter(outcome=Resolution.Outcome.UNQUORATE).exists()
+    assert set(Plan.objects.values_list("status", flat=True)) >= {"draft", "soliciting", "in_force"}
+    statuses = set(Task.objects.values_list("status", flat=True))
+    assert {"open", "done"} <= statuses
+    assert any(t.is_overdue for t in Task.objects.filter(status="open"))
