@@ -15,14 +15,20 @@ DEPTH = {
     Level.MEMBER_UNIT: 4,
 }
 
-# (url name, label, deepest level that still sees such rows)
-NAV = [
+# The city tree, grouped in one menu: (url name, label, deepest level that still sees such rows).
+TREE = [
     ("district_list", _("区"), Level.DISTRICT),
     ("street_list", _("街道/镇"), Level.STREET),
     ("community_list", _("社区"), Level.COMMUNITY),
     ("building_list", _("楼栋"), Level.COUNCIL),
-    ("council_list", _("理事会"), Level.MEMBER_UNIT),
-    ("unit_list", _("成员单位"), Level.MEMBER_UNIT),
+]
+# Council work, for everyone with a role (each list shows only what is in scope).
+WORK = [
+    ("council_list", _("理事会")),
+    ("unit_list", _("成员单位")),
+    ("meeting_list", _("会议")),
+    ("plan_list", _("规划计划")),
+    ("task_list", _("共建任务")),
 ]
 
 
@@ -32,12 +38,15 @@ def navigation(request):
         return {}
     grants = grants_of(user)
     if not grants:
-        return {"nav_items": [], "user_roles": []}
+        return {"nav_tree": [], "nav_items": []}
     top = min(DEPTH[g.level] for g in grants)
-    items = [(reverse(name), label, name) for name, label, deepest in NAV if DEPTH[deepest] >= top]
-    if top == DEPTH[Level.MEMBER_UNIT]:
-        # A unit contact sees its unit and its councils, not buildings.
-        items = [i for i in items if i[2] in ("council_list", "unit_list")]
+    levels = {g.level for g in grants}
+    tree = [(reverse(name), label, name) for name, label, deepest in TREE if DEPTH[deepest] >= top]
+    if levels == {Level.MEMBER_UNIT}:
+        tree = []  # a unit contact works with its unit and councils, not the tree
+    items = [(reverse(name), label, name) for name, label in WORK]
+    if has_capability(user, Capability.REVIEW_COMPLIANCE):
+        items.append((reverse("compliance_list"), _("会议督查"), "compliance_list"))
     if has_capability(user, Capability.MANAGE_USERS):
         items.append((reverse("user_list"), _("用户与角色"), "user_list"))
-    return {"nav_items": items, "user_roles": sorted({g.role for g in grants})}
+    return {"nav_tree": tree, "nav_items": items}

@@ -2,10 +2,18 @@
 
 import django_filters
 from django.db.models import Q
+from django.forms import Select
 from django.utils.translation import gettext_lazy as _
 
 from .models import Building, Community, Council, District, MemberUnit, Street
 from .roles import Role
+
+
+def style_filter_form(form) -> None:
+    """Bootstrap classes on the filter widgets, so every list's filter bar looks the same."""
+    for field in form.fields.values():
+        widget = field.widget
+        widget.attrs.setdefault("class", "form-select" if isinstance(widget, Select) else "form-control")
 
 
 class ScopedFilterSet(django_filters.FilterSet):
@@ -17,7 +25,9 @@ class ScopedFilterSet(django_filters.FilterSet):
         for flt in self.filters.values():
             queryset = flt.extra.get("queryset")
             if queryset is not None and hasattr(queryset, "visible_to"):
-                flt.extra["queryset"] = queryset.visible_to(user)
+                # Both: django-filter builds the form field from the filter's own queryset.
+                flt.extra["queryset"] = flt.queryset = queryset.visible_to(user)
+        style_filter_form(self.form)
 
     def search(self, queryset, name, value):
         condition = Q()
@@ -87,6 +97,7 @@ class UserFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        style_filter_form(self.form)
 
     def search(self, queryset, name, value):
         value = value.strip()

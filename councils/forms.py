@@ -116,7 +116,16 @@ class CouncilForm(ScopedModelForm):
 
     class Meta:
         model = Council
-        fields = ["community", "name", "chair", "secretary_general", "term_start", "term_end", "status"]
+        fields = [
+            "community",
+            "name",
+            "chair",
+            "secretary_general",
+            "term_start",
+            "term_end",
+            "quorum_rule",
+            "status",
+        ]
         widgets = {
             "term_start": forms.DateInput(attrs={"type": "date"}),
             "term_end": forms.DateInput(attrs={"type": "date"}),

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Building, ContactLog, Membership, MemberUnit
+from .models import Building, ContactLog, CouncilTerm, Membership, MemberUnit
 from .periods import today
 from .roles import Capability
 
@@ -82,3 +82,15 @@ class ContactLogForm(forms.ModelForm):
         if contacted_on > today():
             raise forms.ValidationError(_("联系日期不能晚于今天。"))
         return contacted_on
+
+
+class CouncilTermForm(forms.ModelForm):
+    """A new term (届): it becomes the council's current term, with its chair and secretary."""
+
+    class Meta:
+        model = CouncilTerm
+        fields = ["number", "starts_on", "ends_on", "chair", "secretary_general"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+        }

@@ -10,7 +10,7 @@ from .meetings import (
     resolution_record,
     resolution_withdraw,
 )
-from .members import contact_log_record, membership_add, membership_leave, membership_update
+from .members import contact_log_record, membership_add, membership_leave, membership_update, term_start
 from .plans import (
     opinion_decide,
     opinion_record,
@@ -64,6 +64,7 @@ __all__ = [
     "task_complete",
     "task_create",
     "task_progress_record",
+    "term_start",
     "user_create",
     "user_set_password",
     "user_update",

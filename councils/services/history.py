@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 
 from ..models import ChangeLog
 
@@ -15,11 +16,18 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict:
     """The values of `fields` as JSON-friendly text, for comparing before and after."""
     values = {}
     for name in fields:
+        field = instance._meta.get_field(name)
         value = getattr(instance, name)
-        if isinstance(value, models.Model):
+        if field.choices and value not in (None, ""):
+            value = str(getattr(instance, f"get_{name}_display")())  # 已召开, not "held"
+        elif isinstance(value, models.Model):
             value = str(value)
-        elif isinstance(value, datetime | date | Decimal):
-            value = value.isoformat() if not isinstance(value, Decimal) else str(value)
+        elif isinstance(value, datetime):
+            value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
         values[name] = value
     return values
 
@@ -43,4 +51,4 @@ def history_of(obj: models.Model):
     """The object's history, newest first, with the acting users loaded (one query)."""
     return ChangeLog.objects.filter(
         content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
-    ).select_related("by")
+    ).select_related("by", "content_type")

@@ -55,6 +55,11 @@ def seats_at(council: Council, moment: datetime):
     )
 
 
+def _refuse_future(held_at: datetime) -> None:
+    if held_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"held_at": _("会议时间不能晚于现在：请在会后录入。")})
+
+
 @transaction.atomic
 def meeting_record(
     *,
@@ -69,8 +74,7 @@ def meeting_record(
 ) -> Meeting:
     """Record a council meeting with the attendance of every seat (R-1.1). With minutes it
     counts as held; without, it waits for them."""
-    if held_at > timezone.now() + timedelta(minutes=5):
-        raise ValidationError({"held_at": _("会议时间不能晚于现在：请在会后录入。")})
+    _refuse_future(held_at)
     meeting = Meeting(
         council=council, held_at=held_at, kind=kind, place=place, minutes=minutes.strip(), created_by=by
     )
@@ -98,6 +102,7 @@ def meeting_update(
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status == Meeting.Status.WITHDRAWN:
         raise ValidationError(_("会议已撤销，不能再修改。"))
+    _refuse_future(held_at)
     before = snapshot(meeting, MEETING_FIELDS)
     has_votes = meeting.resolutions.exists()
     if has_votes and timezone.localdate(held_at) != timezone.localdate(meeting.held_at):

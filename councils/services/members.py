@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..models import Building, ContactLog, Council, Membership, MemberUnit, ResponsibleArea
+from ..models import Building, ContactLog, Council, CouncilTerm, Membership, MemberUnit, ResponsibleArea
 from .history import changed, history_record, snapshot
 
 TRACKED = ["position", "representative", "joined_on", "left_on"]
@@ -122,3 +122,38 @@ def contact_log_record(
     log.full_clean()
     log.save()
     return log
+
+
+@transaction.atomic
+def term_start(
+    *, council: Council, number: int, starts_on: date, ends_on: date, chair: str, secretary_general: str, by
+) -> CouncilTerm:
+    """Open a new term (届): it is recorded, and the council's current chair, secretary-general
+    and term dates follow it."""
+    council = Council.objects.select_for_update().get(pk=council.pk)
+    last = council.terms.order_by("-number").first()
+    if last is not None and number <= last.number:
+        raise ValidationError({"number": _("届次应大于上一届（第%(n)d届）。") % {"n": last.number}})
+    if last is not None and starts_on < last.ends_on:
+        raise ValidationError({"starts_on": _("新一届应在上一届结束（%(d)s）后开始。") % {"d": last.ends_on}})
+    term = CouncilTerm(
+        council=council,
+        number=number,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        chair=chair,
+        secretary_general=secretary_general,
+    )
+    term.full_clean()
+    term.save()
+    before = snapshot(council, ["chair", "secretary_general", "term_start", "term_end"])
+    council.chair, council.secretary_general = chair, secretary_general
+    council.term_start, council.term_end = starts_on, ends_on
+    council.save(update_fields=["chair", "secretary_general", "term_start", "term_end"])
+    history_record(
+        obj=council,
+        action="term",
+        by=by,
+        changes={"number": number, **changed(before, snapshot(council, list(before)))},
+    )
+    return term

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Council, CouncilTerm, MemberUnit, Plan, PlanOpinion, Resolution, Task, TaskProgress
@@ -156,7 +157,7 @@ def task_create(
         )
     if not resolution.council.memberships.filter(unit=assignee, left_on__isnull=True).exists():
         raise ValidationError({"assignee": _("责任单位必须是本理事会的现任成员单位。")})
-    if due_on < resolution.meeting.held_at.date():
+    if due_on < timezone.localdate(resolution.meeting.held_at):
         raise ValidationError({"due_on": _("完成时限不能早于作出决议的会议日期。")})
     task = Task(
         council=resolution.council,

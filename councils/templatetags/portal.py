@@ -1,6 +1,7 @@
 """Template filters shared by the portal's pages."""
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -31,3 +32,24 @@ def change_value(value) -> str:
         old, new = ("—" if v in (None, "", []) else v for v in value)
         return f"{old} → {new}"
     return "—" if value in (None, "") else str(value)
+
+
+@register.filter
+def field_label(entry, name: str) -> str:
+    """The verbose name of a changed field of the history entry's model, or the name itself."""
+    model = entry.content_type.model_class()
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # entries also name things that are not fields (area, reason)
+        return str(EXTRA_LABELS.get(name, name))
+
+
+EXTRA_LABELS = {
+    "area": _("责任楼栋"),
+    "reason": _("原因"),
+    "file": _("附件"),
+    "resolution": _("决议"),
+    "opinion": _("意见"),
+    "adopted": _("是否采纳"),
+    "number": _("届次"),
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, UpdateView
@@ -16,6 +16,16 @@ from ..roles import CAPABILITIES, Level
 from ..scoping import grants_of, has_capability
 
 PAGE_SIZE = 25
+
+
+def form_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form, by field where it names one, so the page
+    shows what is wrong and keeps what was typed."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 # --- Mixins ------------------------------------------------------------------------------------

@@ -13,16 +13,7 @@ from .. import forms_members, selectors, services
 from ..models import ContactLog, Council, Membership, ResponsibleArea
 from ..roles import Capability
 from ..scoping import has_capability
-from .base import PAGE_SIZE, BreadcrumbMixin, ScopedMixin
-
-
-def form_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form, by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+from .base import PAGE_SIZE, BreadcrumbMixin, ScopedMixin, form_errors
 
 
 class MembershipCreateView(ScopedMixin, FormView):
@@ -33,7 +24,7 @@ class MembershipCreateView(ScopedMixin, FormView):
     form_class = forms_members.MembershipForm
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
+        if request.user.is_authenticated and has_capability(request.user, self.capability):
             self.council = get_object_or_404(
                 self.scoped(Council).select_related("community__street__district"), pk=kwargs["pk"]
             )
@@ -231,7 +222,43 @@ class ContactCreateView(MembershipMixin, FormView):
         }
 
 
+class TermCreateView(ScopedMixin, FormView):
+    """Open a council's new term (届) with its chair and secretary-general."""
+
+    capability = Capability.MANAGE_COUNCILS
+    template_name = "councils/object_form.html"
+    form_class = forms_members.CouncilTermForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and has_capability(request.user, self.capability):
+            self.council = get_object_or_404(
+                self.scoped(Council).select_related("community__street"), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        last = self.council.terms.order_by("-number").first()
+        return {"number": (last.number + 1) if last else 1}
+
+    def form_valid(self, form):
+        try:
+            services.term_start(council=self.council, by=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("已开始新一届。"))
+        return redirect(self.council.get_absolute_url())
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "model_name": _("理事会届期"),
+            "breadcrumbs": selectors.breadcrumbs(self.request.user, self.council),
+        }
+
+
 urlpatterns = [
+    path("councils/<int:pk>/terms/new/", TermCreateView.as_view(), name="term_create"),
     path("councils/<int:pk>/members/new/", MembershipCreateView.as_view(), name="membership_create"),
     path("memberships/<int:pk>/", MembershipDetailView.as_view(), name="membership_detail"),
     path("memberships/<int:pk>/edit/", MembershipUpdateView.as_view(), name="membership_update"),

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
-from django.db.models import Prefetch
+from django.db.models import Count, F, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -15,18 +15,23 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
 
-from .. import filtersets, forms, selectors, services
+from .. import compliance, filtersets, forms, selectors, services
 from ..models import (
     Building,
     Community,
     Council,
     District,
+    Meeting,
     Membership,
     MemberUnit,
+    Plan,
+    ResponsibleArea,
     RoleAssignment,
     SignInLock,
     Street,
+    Task,
 )
+from ..periods import Quarter, today
 from ..roles import Capability, Level
 from ..scoping import grants_of
 from .base import (
@@ -289,6 +294,9 @@ class CouncilListView(ScopedListView):
 
 
 class CouncilDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
+    """The council page: members and their areas, this year's quarters and meetings, plans and
+    tasks (issue 3 §9). A fixed number of queries whatever the council's history."""
+
     model = Council
     template_name = "councils/council_detail.html"
 
@@ -298,22 +306,47 @@ class CouncilDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
             .get_queryset()
             .select_related("community__street__district")
             .prefetch_related(
+                "terms",
                 Prefetch(
                     "memberships",
-                    queryset=Membership.objects.select_related("unit").order_by(
-                        "left_on", "position", "unit__name"
-                    ),
-                )
+                    queryset=Membership.objects.select_related("unit")
+                    .prefetch_related(
+                        Prefetch("areas", queryset=ResponsibleArea.objects.select_related("building"))
+                    )
+                    .order_by(F("left_on").desc(nulls_first=True), "position", "unit__name"),
+                ),
             )
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        council = self.object
+        year = today().year
         context["can_edit"] = (
-            Council.objects.visible_to(user, Capability.MANAGE_COUNCILS).filter(pk=self.object.pk).exists()
+            Council.objects.visible_to(user, Capability.MANAGE_COUNCILS).filter(pk=council.pk).exists()
         )
-        context["n_buildings"] = Building.objects.filter(community_id=self.object.community_id).count()
+        context["can_record"] = (
+            Council.objects.visible_to(user, Capability.RECORD_MEETINGS).filter(pk=council.pk).exists()
+        )
+        context["n_buildings"] = Building.objects.filter(community_id=council.community_id).count()
+        context["year"] = year
+        context["quarters"] = compliance.year_grid(council, year)
+        context["meetings"] = (
+            Meeting.objects.visible_to(user)
+            .filter(council=council, held_at__gte=Quarter(year, 1).start)
+            .order_by("-held_at")[:12]
+        )
+        context["plans"] = (
+            Plan.objects.visible_to(user).filter(council=council).exclude(status=Plan.Status.WITHDRAWN)[:10]
+        )
+        tasks = Task.objects.visible_to(user).filter(council=council).select_related("assignee")
+        context["open_tasks"] = tasks.filter(status=Task.Status.OPEN).order_by("due_on")[:10]
+        context["task_counts"] = tasks.aggregate(
+            open=Count("pk", filter=Q(status=Task.Status.OPEN)),
+            overdue=Count("pk", filter=Q(status=Task.Status.OPEN, due_on__lt=today())),
+            done=Count("pk", filter=Q(status=Task.Status.DONE)),
+        )
         return context
 
 

@@ -135,5 +135,22 @@ def test_membership_changes_keep_who_when_and_what(side_a):
     )
     entry = services.history_of(side_a.membership).first()
     assert entry.by == side_a.secretary
-    assert entry.changes["position"] == [Membership.Position.CHAIR, Membership.Position.VICE_CHAIR]
+    assert entry.changes["position"] == ["理事长单位", "副理事长单位"]
     assert entry.changes["area"] == [[side_a.building.name], []]
+
+
+def test_a_new_term_records_its_number_and_updates_the_councils_chair(client, side_a):
+    client.force_login(user_with_role(Role.STREET_STAFF, side_a))
+    url = reverse("term_create", args=[side_a.council.pk])
+    data = {
+        "number": 2,
+        "starts_on": "2027-01-01",
+        "ends_on": "2029-12-31",
+        "chair": "周新",
+        "secretary_general": "吴新",
+    }
+    assert client.post(url, data).status_code == 302
+    side_a.council.refresh_from_db()
+    assert side_a.council.chair == "周新" and str(side_a.council.term_start) == "2027-01-01"
+    response = client.post(url, {**data, "number": 2})
+    assert "届次应大于上一届" in response.content.decode()

@@ -9,6 +9,7 @@ CONTACT_RECORDERS = frozenset({Role.COUNCIL_SECRETARY, Role.UNIT_CONTACT})
 
 SPEC: dict = {
     "membership_create": View("council", allowed=MANAGERS),
+    "term_create": View("council", allowed=MANAGERS),
     "membership_detail": View("membership"),
     "membership_update": View("membership", allowed=MANAGERS),
     "membership_leave": View("membership", allowed=MANAGERS),
