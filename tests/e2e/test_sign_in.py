@@ -77,6 +77,8 @@ def test_phone_sign_in_lands_on_dashboard_with_collapsed_menu(phone_page, live_s
     expect(communities).to_be_hidden()
     toggler.tap()
     expect(toggler).to_have_attribute("aria-expanded", "true")
+    # The city tree sits in one 区划 menu inside the collapsed navigation.
+    menu.get_by_role("button", name="区划").tap()
     expect(communities).to_be_visible()
     expect(menu.get_by_role("link", name="工作台", exact=True)).to_be_visible()
     expect(menu).to_have_class(re.compile(r"\bshow\b"))
