@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..periods import Quarter, today
 from ..roles import Capability, Level
-from ..scoping import grants_of
+from ..scoping import grants_of, has_capability
 from .base import (
     PAGE_SIZE,
     BreadcrumbMixin,
@@ -83,6 +83,14 @@ class HomeView(ScopedMixin, TemplateView):
             context["units"] = selectors.units_with_counts(
                 MemberUnit.objects.filter(pk__in=[g.node_id for g in grants if g.level == Level.MEMBER_UNIT])
             )
+        if has_capability(user, Capability.REVIEW_COMPLIANCE):
+            quarter = Quarter.current()
+            context["quarter"] = quarter
+            context["behind_count"] = compliance.behind(Council.objects.visible_to(user), quarter).count()
+        open_tasks = Task.objects.visible_to(user).filter(status=Task.Status.OPEN)
+        context["task_counts"] = open_tasks.aggregate(
+            open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today()))
+        )
         if not grants:
             context["no_roles"] = True
         return context

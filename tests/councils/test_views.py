@@ -187,6 +187,16 @@ def test_query_count_does_not_grow_with_the_data(client, name, obj, role, django
     build_side("乙")
     large = queries(client, url)
     assert large == small, f"{url}: {small} queries with little data, {large} with more"
-    # The council page shows members, areas, terms, quarters, meetings, plans and tasks at once.
-    with django_assert_max_num_queries(16 if name == "council_detail" else 12):
+    # The council page and the dashboard show several panels at once.
+    with django_assert_max_num_queries(16 if name in ("council_detail", "home") else 12):
         client.get(url)
+
+
+def test_street_dashboard_counts_councils_behind_this_quarter(client, side_a):
+    """R-1.1: street staff see at a glance how many councils have not met this quarter."""
+    from councils.models import Meeting
+
+    client.force_login(user_with_role(Role.STREET_STAFF, side_a))
+    held = client.get(reverse("home")).context["behind_count"]
+    Meeting.objects.filter(council=side_a.council).update(status=Meeting.Status.WITHDRAWN)
+    assert client.get(reverse("home")).context["behind_count"] == held + 1
