@@ -115,3 +115,17 @@ def test_compliance_page_query_count_is_fixed(client, side_a, django_assert_max_
 def test_a_bad_quarter_parameter_is_a_clear_400(client, side_a):
     client.force_login(user_with_role(Role.CITY_OFFICE))
     assert client.get(reverse("compliance_list"), {"quarter": "2026Q9"}).status_code == 400
+
+
+def test_the_compliance_list_exports_to_xlsx_with_the_same_filter(client, side_a, side_b):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(user_with_role(Role.STREET_STAFF, side_a))
+    response = client.get(reverse("compliance_list"), {"show": "all", "format": "xlsx"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("区", "街道/镇", "社区", "理事会", "本季度")
+    assert [r[3] for r in rows[1:]] == [side_a.council.name]  # side B is outside the street's scope
