@@ -5,7 +5,7 @@
 set -euo pipefail
 want=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext)
 if [ "${1:-run}" = "test" ]; then
-  want+=(chromium poppler-utils)
+  want+=(chromium poppler-utils docker-compose)
 fi
 missing=()
 for pkg in "${want[@]}"; do
