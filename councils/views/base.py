@@ -51,6 +51,19 @@ class ScopedMixin(LoginRequiredMixin):
         return self.scoped(self.model)
 
 
+class LoadsObject:
+    """Placed after ScopedMixin: fetches the page's object from the scoped queryset only once
+    the user is signed in and holds the capability, so a missing capability stays a 403 and an
+    object outside the scope a 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.load()
+        return super().dispatch(request, *args, **kwargs)
+
+    def load(self) -> None:
+        raise NotImplementedError
+
+
 class BreadcrumbMixin:
     """Adds the trail of ancestors, each linked only where the user may open it."""
 

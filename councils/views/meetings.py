@@ -32,26 +32,13 @@ from ..models import (
 from ..roles import Capability
 from ..scoping import has_capability
 from ..services.meetings import seats_at
-from .base import BreadcrumbMixin, ScopedListView, ScopedMixin, form_errors
+from .base import BreadcrumbMixin, LoadsObject, ScopedListView, ScopedMixin, form_errors
 
 OUTCOME_MESSAGES = {
     Resolution.Outcome.CARRIED: _("决议“%(title)s”（%(number)s）已录入：通过。"),
     Resolution.Outcome.FAILED: _("决议“%(title)s”（%(number)s）已录入：未通过。"),
     Resolution.Outcome.UNQUORATE: _("决议“%(title)s”（%(number)s）已录入：未达到法定人数，决议无效。"),
 }
-
-
-class LoadsObject:
-    """Placed after ScopedMixin: fetches the page's object from the scoped queryset only once
-    the user is signed in and holds the capability, so a missing capability stays a 403 and an
-    object outside the scope a 404."""
-
-    def dispatch(self, request, *args, **kwargs):
-        self.load()
-        return super().dispatch(request, *args, **kwargs)
-
-    def load(self) -> None:
-        raise NotImplementedError
 
 
 class MeetingObjectMixin(ScopedMixin, LoadsObject):

@@ -12,23 +12,20 @@ from django.views.generic import DetailView, FormView
 from .. import forms_members, selectors, services
 from ..models import ContactLog, Council, Membership, ResponsibleArea
 from ..roles import Capability
-from ..scoping import has_capability
-from .base import PAGE_SIZE, BreadcrumbMixin, ScopedMixin, form_errors
+from .base import PAGE_SIZE, BreadcrumbMixin, LoadsObject, ScopedMixin, form_errors
 
 
-class MembershipCreateView(ScopedMixin, FormView):
+class MembershipCreateView(ScopedMixin, LoadsObject, FormView):
     """Seat a member unit on a council, with its responsible buildings."""
 
     capability = Capability.MANAGE_COUNCILS
     template_name = "councils/membership_form.html"
     form_class = forms_members.MembershipForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and has_capability(request.user, self.capability):
-            self.council = get_object_or_404(
-                self.scoped(Council).select_related("community__street__district"), pk=kwargs["pk"]
-            )
-        return super().dispatch(request, *args, **kwargs)
+    def load(self) -> None:
+        self.council = get_object_or_404(
+            self.scoped(Council).select_related("community__street__district"), pk=self.kwargs["pk"]
+        )
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user, "council": self.council}
@@ -59,7 +56,12 @@ class MembershipCreateView(ScopedMixin, FormView):
         }
 
 
-class MembershipMixin(ScopedMixin):
+class MembershipMixin(ScopedMixin, LoadsObject):
+    """Pages about one seat: fetched within the scope of the roles holding the page's capability."""
+
+    def load(self) -> None:
+        self.membership = self.get_membership(self.capability)
+
     def get_membership(self, capability=None):
         return get_object_or_404(
             self.scoped(Membership, capability).select_related(
@@ -74,7 +76,7 @@ class MembershipDetailView(MembershipMixin, BreadcrumbMixin, DetailView):
     context_object_name = "membership"
 
     def get_object(self, queryset=None):
-        return self.get_membership()
+        return self.membership
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -106,11 +108,6 @@ class MembershipUpdateView(MembershipMixin, FormView):
     capability = Capability.MANAGE_COUNCILS
     template_name = "councils/membership_form.html"
     form_class = forms_members.MembershipForm
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and has_capability(request.user, self.capability):
-            self.membership = self.get_membership()
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {
@@ -160,11 +157,6 @@ class MembershipLeaveView(MembershipMixin, FormView):
     template_name = "councils/confirm.html"
     form_class = forms_members.LeaveForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and has_capability(request.user, self.capability):
-            self.membership = self.get_membership()
-        return super().dispatch(request, *args, **kwargs)
-
     def form_valid(self, form):
         try:
             services.membership_leave(
@@ -195,11 +187,6 @@ class ContactCreateView(MembershipMixin, FormView):
     template_name = "councils/contactlog_form.html"
     form_class = forms_members.ContactLogForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and has_capability(request.user, self.capability):
-            self.membership = self.get_membership(self.capability)
-        return super().dispatch(request, *args, **kwargs)
-
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "membership": self.membership}
 
@@ -222,19 +209,17 @@ class ContactCreateView(MembershipMixin, FormView):
         }
 
 
-class TermCreateView(ScopedMixin, FormView):
+class TermCreateView(ScopedMixin, LoadsObject, FormView):
     """Open a council's new term (届) with its chair and secretary-general."""
 
     capability = Capability.MANAGE_COUNCILS
     template_name = "councils/object_form.html"
     form_class = forms_members.CouncilTermForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and has_capability(request.user, self.capability):
-            self.council = get_object_or_404(
-                self.scoped(Council).select_related("community__street"), pk=kwargs["pk"]
-            )
-        return super().dispatch(request, *args, **kwargs)
+    def load(self) -> None:
+        self.council = get_object_or_404(
+            self.scoped(Council).select_related("community__street"), pk=self.kwargs["pk"]
+        )
 
     def get_initial(self):
         last = self.council.terms.order_by("-number").first()
