@@ -7,9 +7,16 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+QUARTER_NAMES = {
+    1: pgettext_lazy("quarter", "一"),
+    2: pgettext_lazy("quarter", "二"),
+    3: pgettext_lazy("quarter", "三"),
+    4: pgettext_lazy("quarter", "四"),
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -53,7 +60,8 @@ class Quarter:
         return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
 
     def __str__(self) -> str:
-        return f"{self.year}年第{QUARTER_NAMES[self.number]}季度"
+        """2026年第一季度 (in English: Q1 2026)."""
+        return _("%(year)d年第%(name)s季度") % {"year": self.year, "name": QUARTER_NAMES[self.number]}
 
     @property
     def code(self) -> str:

@@ -129,7 +129,7 @@ class MeetingDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
             for entry in ChangeLog.objects.filter(
                 content_type=ContentType.objects.get_for_model(Resolution),
                 object_id__in=[r.pk for r in resolutions],
-            ).select_related("by"):
+            ).select_related("by", "content_type"):
                 histories[entry.object_id].append(entry)
         for resolution in resolutions:
             resolution.history = histories[resolution.pk]
