@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("councils.urls")),
+    path("", include("finance.views")),
 ]
 
 if settings.DEBUG:

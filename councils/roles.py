@@ -51,6 +51,8 @@ class Capability(models.TextChoices):
     REPORT_TASKS = "report_tasks", _("填报任务进展")
     RECORD_CONTACTS = "record_contacts", _("记录联系居民情况")
     REVIEW_COMPLIANCE = "review_compliance", _("查看履职督查")
+    RECORD_LEDGER = "record_ledger", _("登记资金收支")
+    REVIEW_FUNDS = "review_funds", _("审核资金与违规销号")
 
 
 # One table: which roles hold which capability, always within their own scope.
@@ -67,4 +69,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.REPORT_TASKS: frozenset({Role.COUNCIL_SECRETARY, Role.UNIT_CONTACT}),
     Capability.RECORD_CONTACTS: frozenset({Role.COUNCIL_SECRETARY, Role.UNIT_CONTACT}),
     Capability.REVIEW_COMPLIANCE: frozenset({Role.CITY_OFFICE, Role.DISTRICT_OFFICE, Role.STREET_STAFF}),
+    # The secretary keeps the ledger, pledges, budgets and reports rectification;
+    # street staff review it, flag problems and close them once rectified.
+    Capability.RECORD_LEDGER: frozenset({Role.COUNCIL_SECRETARY}),
+    Capability.REVIEW_FUNDS: frozenset({Role.CITY_OFFICE, Role.STREET_STAFF}),
 }

@@ -3,6 +3,7 @@ Everything on side B is outside every role's scope except the city office's."""
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -58,6 +59,14 @@ class Side:
     task: Task | None = None
     contact: ContactLog | None = None
     attachment: MeetingAttachment | None = None
+    # The fund (issue 4): a contribution, an approved budget, a pledge, and spending without a
+    # resolution, which is flagged at once.
+    fund: object = None
+    entry: object = None
+    expenditure: object = None
+    violation: object = None
+    budget: object = None
+    pledge: object = None
 
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -134,7 +143,43 @@ def build_side(label: str) -> Side:
     side.attachment = services.attachment_add(
         meeting=side.meeting, upload=SimpleUploadedFile("纪要.pdf", PDF_BYTES, "application/pdf"), by=by
     )
+    build_fund(side)
     return side
+
+
+def build_fund(side: Side) -> None:
+    from finance import services as finance
+    from finance.models import Category
+
+    by, council, today = side.secretary, side.council, timezone.localdate()
+    category = Category.objects.get(name="环境整治")
+    side.entry = finance.entry_post(
+        council=council,
+        kind="contribution",
+        amount=Decimal("500.00"),
+        entry_date=today,
+        unit=side.unit,
+        receipt=SimpleUploadedFile("收据.pdf", PDF_BYTES),
+        by=by,
+    )
+    side.budget = finance.budget_save(
+        council=council, year=today.year, lines={category: Decimal("300")}, by=by
+    )
+    side.budget = finance.budget_approve(budget=side.budget, resolution=side.resolution, by=by)
+    side.pledge = finance.pledge_set(
+        council=council, unit=side.unit, year=today.year, amount=Decimal("800"), by=by
+    )
+    side.expenditure = finance.entry_post(
+        council=council,
+        kind="expenditure",
+        amount=Decimal("120.00"),
+        entry_date=today,
+        category=category,
+        counterparty="保洁公司",
+        by=by,
+    )
+    side.violation = side.expenditure.violations.get()
+    side.fund = side.entry.fund
 
 
 ROLE_NODE = {

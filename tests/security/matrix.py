@@ -36,7 +36,16 @@ SEES = {
     "opinion": ALL,
     "task": ALL,
     "contact": ALL,
+    # The fund of council A and its records: every role on side A may read them.
+    "fund": ALL,
+    "entry": ALL,
+    "expenditure": ALL,
+    "violation": ALL,
+    "budget": ALL,
+    "pledge": ALL,
 }
+FUND_KEEPERS = frozenset({Role.COUNCIL_SECRETARY})
+FUND_REVIEWERS = frozenset({Role.CITY_OFFICE, Role.STREET_STAFF})
 SECRETARY = frozenset({Role.COUNCIL_SECRETARY})
 OFFICES = frozenset({Role.CITY_OFFICE, Role.DISTRICT_OFFICE, Role.STREET_STAFF})
 
