@@ -25,6 +25,25 @@ from .models import Budget, BudgetLine, Category, Fund, LedgerEntry, Pledge, Vio
 RECTIFY_DAYS = getattr(settings, "FINANCE_RECTIFY_DAYS", 30)
 
 
+DEFAULT_CATEGORIES = [
+    ("环境整治", True),
+    ("志愿服务", True),
+    ("文化教育", True),
+    ("设施建设与维护", True),
+    ("其他共建活动", True),
+    ("接待招待", False),
+    ("人员福利补贴", False),
+]
+
+
+def categories_ensure() -> list[Category]:
+    """The default purpose categories (also created by migration 0002); idempotent."""
+    return [
+        Category.objects.get_or_create(name=name, defaults={"earmarked": earmarked, "order": order})[0]
+        for order, (name, earmarked) in enumerate(DEFAULT_CATEGORIES, start=1)
+    ]
+
+
 def fund_of(council: Council) -> Fund:
     fund, _created = Fund.objects.get_or_create(council=council)
     return fund

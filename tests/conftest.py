@@ -152,6 +152,7 @@ def build_fund(side: Side) -> None:
     from finance.models import Category
 
     by, council, today = side.secretary, side.council, timezone.localdate()
+    finance.categories_ensure()  # a transactional test elsewhere may have emptied the table
     category = Category.objects.get(name="环境整治")
     side.entry = finance.entry_post(
         council=council,
