@@ -1,3 +1,7 @@
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -9,6 +13,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = load_demo_city()
+        # The other apps add their part of the demo city, each from its own `demo.load_demo()`,
+        # in the order of INSTALLED_APPS (councils ← finance, inspections ← assessments).
+        for config in apps.get_app_configs():
+            if config.name != "councils" and find_spec(f"{config.name}.demo") is not None:
+                counts.update(import_module(f"{config.name}.demo").load_demo())
         self.stdout.write("演示城市已就绪：" + "，".join(f"{k} {v}" for k, v in counts.items()))
         if not settings.DEBUG:
             self.stdout.write(
