@@ -29,6 +29,8 @@ WORK = [
     ("meeting_list", _("会议")),
     ("plan_list", _("规划计划")),
     ("task_list", _("共建任务")),
+    ("ledger_list", _("资金")),
+    ("violation_list", _("资金问题")),
 ]
 
 

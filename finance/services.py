@@ -254,6 +254,8 @@ def violation_flag(*, entry: LedgerEntry, reason: str, by, deadline: date | None
     """Street staff name a problem with an entry."""
     if not reason.strip():
         raise ValidationError({"reason": _("请写明问题。")})
+    if deadline is not None and deadline < today():
+        raise ValidationError({"deadline": _("整改期限不能早于今天。")})
     violation = Violation(
         entry=entry,
         kind=Violation.Kind.FLAGGED,

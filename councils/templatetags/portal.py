@@ -17,6 +17,11 @@ ACTIONS = {
     "drafted": _("起草"),
     "opinion": _("答复意见"),
     "attachment_added": _("上传附件"),
+    "flagged": _("提出整改要求"),
+    "rectified": _("报送整改情况"),
+    "closed": _("整改销号"),
+    "approved": _("批准"),
+    "term": _("换届"),
 }
 
 
@@ -52,4 +57,5 @@ EXTRA_LABELS = {
     "opinion": _("意见"),
     "adopted": _("是否采纳"),
     "number": _("届次"),
+    "measures": _("整改措施"),
 }
