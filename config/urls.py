@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("councils.urls")),
     path("", include("finance.views")),
+    path("", include("inspections.views")),
 ]
 
 if settings.DEBUG:

@@ -53,6 +53,9 @@ class Capability(models.TextChoices):
     REVIEW_COMPLIANCE = "review_compliance", _("查看履职督查")
     RECORD_LEDGER = "record_ledger", _("登记资金收支")
     REVIEW_FUNDS = "review_funds", _("审核资金与违规销号")
+    RECORD_PATROLS = "record_patrols", _("记录巡查与发现")
+    HANDLE_FINDINGS = "handle_findings", _("处置巡查发现")
+    RECORD_ACTIVITIES = "record_activities", _("记录志愿服务与教育活动")
 
 
 # One table: which roles hold which capability, always within their own scope.
@@ -73,4 +76,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # street staff review it, flag problems and close them once rectified.
     Capability.RECORD_LEDGER: frozenset({Role.COUNCIL_SECRETARY}),
     Capability.REVIEW_FUNDS: frozenset({Role.CITY_OFFICE, Role.STREET_STAFF}),
+    # Patrollers and community staff record rounds and findings, dissuade, order rectification,
+    # mark rectified and reopen; community and street staff also verify, escalate and close.
+    Capability.RECORD_PATROLS: frozenset({Role.PATROLLER, Role.COMMUNITY_STAFF}),
+    Capability.HANDLE_FINDINGS: frozenset({Role.COMMUNITY_STAFF, Role.STREET_STAFF}),
+    Capability.RECORD_ACTIVITIES: frozenset({Role.COMMUNITY_STAFF, Role.COUNCIL_SECRETARY}),
 }

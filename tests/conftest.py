@@ -62,6 +62,12 @@ class Side:
     # The fund (issue 4): a contribution, an approved budget, a pledge, and spending without a
     # resolution, which is flagged at once.
     fund: object = None
+    # Patrols (issue 5): a round with a finding and its before photo, an activity, a building head.
+    patrol: object = None
+    finding: object = None
+    photo: object = None
+    activity: object = None
+    officer: object = None
     entry: object = None
     expenditure: object = None
     violation: object = None
@@ -144,7 +150,69 @@ def build_side(label: str) -> Side:
         meeting=side.meeting, upload=SimpleUploadedFile("纪要.pdf", PDF_BYTES, "application/pdf"), by=by
     )
     build_fund(side)
+    build_patrols(side)
     return side
+
+
+def jpeg_bytes(size=(64, 48), exif_gps: bool = False) -> bytes:
+    """A small real JPEG; with `exif_gps`, carrying a GPS position in its EXIF."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", size, (200, 60, 40))
+    out = io.BytesIO()
+    if exif_gps:
+        exif = Image.Exif()
+        exif[0x010F] = "Camera Maker"  # Make
+        gps = {1: "N", 2: (26.0, 15.0, 30.0), 3: "E", 4: (117.0, 38.0, 10.0)}
+        exif[0x8825] = gps  # GPSInfo
+        image.save(out, format="JPEG", exif=exif)
+    else:
+        image.save(out, format="JPEG")
+    return out.getvalue()
+
+
+def build_patrols(side: Side) -> None:
+    from inspections import services as patrols
+    from inspections.models import Activity, Category
+
+    patroller = UserFactory(username=f"{side.community.name}-patroller-{side.community.pk}")
+    side.patrol = patrols.patrol_record(
+        community=side.community,
+        started_at=timezone.now() - timedelta(hours=2),
+        route="沿街巡查",
+        by=patroller,
+    )
+    side.finding = patrols.finding_report(
+        community=side.community,
+        patrol=side.patrol,
+        category=Category.PILING,
+        building=side.building,
+        description="楼道堆放杂物",
+        photos=[SimpleUploadedFile("现场.jpg", jpeg_bytes())],
+        by=patroller,
+    )
+    side.photo = side.finding.photos.get()
+    side.activity = patrols.activity_record(
+        community=side.community,
+        kind=Activity.Kind.WARMTH_VISIT,
+        title="走访困难老人",
+        held_on=timezone.localdate(),
+        organiser=side.unit,
+        participants=6,
+        volunteer_hours=Decimal("12"),
+        people_served=10,
+        by=side.secretary,
+    )
+    side.officer = patrols.officer_set(
+        building=side.building,
+        post="head",
+        name="楼栋长张",
+        phone="13900001111",
+        since=timezone.localdate(),
+        by=side.secretary,
+    )
 
 
 def build_fund(side: Side) -> None:

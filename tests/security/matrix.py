@@ -44,6 +44,12 @@ SEES = {
     "budget": ALL,
     "pledge": ALL,
 }
+# Patrols of community A: every role on side A reaches them (the secretary and the unit contact
+# through community A's council).
+SEES.update(patrol=ALL, finding=ALL, photo=ALL, activity=ALL, officer=ALL)
+PATROLLERS = frozenset({Role.PATROLLER, Role.COMMUNITY_STAFF})
+FINDING_HANDLERS = frozenset({Role.COMMUNITY_STAFF, Role.STREET_STAFF})
+ACTIVITY_RECORDERS = frozenset({Role.COMMUNITY_STAFF, Role.COUNCIL_SECRETARY})
 FUND_KEEPERS = frozenset({Role.COUNCIL_SECRETARY})
 FUND_REVIEWERS = frozenset({Role.CITY_OFFICE, Role.STREET_STAFF})
 SECRETARY = frozenset({Role.COUNCIL_SECRETARY})

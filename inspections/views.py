@@ -1,0 +1,3 @@
+"""Patrol pages."""
+
+urlpatterns: list = []
