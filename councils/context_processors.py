@@ -32,6 +32,13 @@ WORK = [
     ("ledger_list", _("资金")),
     ("violation_list", _("资金问题")),
 ]
+# Patrols, in one menu.
+PATROLS = [
+    ("finding_list", _("巡查发现")),
+    ("patrol_list", _("巡查记录")),
+    ("roster_list", _("楼栋一长五员")),
+    ("activity_list", _("志愿服务与教育")),
+]
 
 
 def navigation(request):
@@ -40,15 +47,17 @@ def navigation(request):
         return {}
     grants = grants_of(user)
     if not grants:
-        return {"nav_tree": [], "nav_items": []}
+        return {"nav_tree": [], "nav_items": [], "nav_patrols": []}
     top = min(DEPTH[g.level] for g in grants)
     levels = {g.level for g in grants}
     tree = [(reverse(name), label, name) for name, label, deepest in TREE if DEPTH[deepest] >= top]
     if levels == {Level.MEMBER_UNIT}:
         tree = []  # a unit contact works with its unit and councils, not the tree
     items = [(reverse(name), label, name) for name, label in WORK]
+    patrols = [(reverse(name), label, name) for name, label in PATROLS]
     if has_capability(user, Capability.REVIEW_COMPLIANCE):
         items.append((reverse("compliance_list"), _("会议督查"), "compliance_list"))
+        patrols.append((reverse("patrol_stats"), _("巡查统计"), "patrol_stats"))
     if has_capability(user, Capability.MANAGE_USERS):
         items.append((reverse("user_list"), _("用户与角色"), "user_list"))
-    return {"nav_tree": tree, "nav_items": items}
+    return {"nav_tree": tree, "nav_items": items, "nav_patrols": patrols}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -320,7 +321,11 @@ class Activity(ScopedModel):
     )
     participants = models.PositiveIntegerField(_("参与人数"), default=0)
     volunteer_hours = models.DecimalField(
-        _("志愿服务时长（小时）"), max_digits=8, decimal_places=1, default=Decimal("0")
+        _("志愿服务时长（小时）"),
+        max_digits=8,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"), message=_("时长不能为负数。"))],
     )
     people_served = models.PositiveIntegerField(_("服务/受众人数"), default=0)
     notes = models.TextField(_("活动情况"), blank=True)

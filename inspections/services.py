@@ -299,6 +299,11 @@ def activity_record(
 ) -> Activity:
     if held_on > today():
         raise ValidationError({"held_on": _("活动日期不能晚于今天。")})
+    if (
+        organiser is not None
+        and not organiser.memberships.filter(council__community=community, left_on__isnull=True).exists()
+    ):
+        raise ValidationError({"organiser": _("组织单位须是本社区理事会的成员单位。")})
     activity = Activity(
         community=community,
         kind=kind,
