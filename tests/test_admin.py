@@ -1,0 +1,20 @@
+"""The admin site for superusers: configuration pages answer, the ledger stays read-only."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_superuser_configures_categories_and_deadlines_but_cannot_change_ledger_rows(client, side_a):
+    admin = get_user_model().objects.create_superuser("root", "root@example.cn", "Correct-Horse-42")
+    client.force_login(admin)
+    assert client.get(reverse("admin:finance_category_changelist")).status_code == 200
+    assert client.get(reverse("admin:inspections_categorydeadline_add")).status_code == 200
+    entry_url = reverse("admin:finance_ledgerentry_change", args=[side_a.entry.pk])
+    response = client.post(entry_url, {"description": "改"})
+    assert response.status_code in (302, 403) or "改" not in response.content.decode()
+    side_a.entry.refresh_from_db()
+    assert side_a.entry.description != "改"
+    assert client.get(reverse("admin:finance_ledgerentry_delete", args=[side_a.entry.pk])).status_code == 403
