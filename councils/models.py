@@ -537,7 +537,7 @@ class Meeting(ScopedModel):
         return reverse("meeting_detail", args=[self.pk])
 
     def ancestors(self) -> list:
-        return [self.council.community.street.district, self.council.community.street, self.council.community]
+        return self.council.ancestors()
 
     @property
     def quorum_met(self) -> bool:
@@ -720,7 +720,7 @@ class Plan(ScopedModel):
         return reverse("plan_detail", args=[self.pk])
 
     def ancestors(self) -> list:
-        return [self.council.community.street.district, self.council.community.street, self.council.community]
+        return self.council.ancestors()
 
 
 class PlanOpinion(ScopedModel):
@@ -803,7 +803,7 @@ class Task(ScopedModel):
         return reverse("task_detail", args=[self.pk])
 
     def ancestors(self) -> list:
-        return [self.council.community.street.district, self.council.community.street, self.council.community]
+        return self.council.ancestors()
 
     @property
     def is_overdue(self) -> bool:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from councils.models import Council, MemberUnit, Resolution
 from councils.periods import today
 from councils.services import history_record
-from councils.services.meetings import MAX_ATTACHMENT_BYTES, sniff_content_type
+from councils.services.meetings import document_check
 
 from .models import Budget, BudgetLine, Category, Fund, LedgerEntry, Pledge, Violation
 
@@ -49,22 +49,11 @@ def fund_of(council: Council) -> Fund:
     return fund
 
 
-def check_upload(upload: UploadedFile | None) -> str:
-    """A receipt or evidence file: PDF, JPEG or PNG by content, at most 10 MB."""
+def check_upload(upload: UploadedFile | None, *, field: str = "receipt") -> str:
+    """A receipt or evidence file, checked like every document of the portal; its name."""
     if upload is None:
         return ""
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError({"receipt": _("文件“%(name)s”超过 10 MB 的上限。") % {"name": upload.name}})
-    upload.seek(0)
-    kind = sniff_content_type(upload.read(16))
-    upload.seek(0)
-    if kind is None:
-        raise ValidationError(
-            {
-                "receipt": _("文件“%(name)s”不是 PDF、JPEG 或 PNG 文件（按文件内容识别）。")
-                % {"name": upload.name}
-            }
-        )
+    document_check(upload, field=field)
     return (upload.name or "file")[-200:]
 
 
@@ -284,7 +273,7 @@ def violation_rectify(
         raise ValidationError(_("该问题已整改销号。"))
     if not measures.strip():
         raise ValidationError({"measures": _("请填写整改措施。")})
-    name = check_upload(evidence)
+    name = check_upload(evidence, field="evidence")
     violation.measures = measures.strip()
     if evidence is not None:
         violation.evidence.save(f"violation-{violation.pk}", evidence, save=False)

@@ -223,9 +223,6 @@ class ViolationRectifyView(ViolationActionMixin, FormView):
                 by=self.request.user,
             )
         except ValidationError as error:
-            # The upload check names its field after receipts; here the file is the evidence.
-            if hasattr(error, "error_dict") and "receipt" in error.error_dict:
-                form.add_error("evidence", error.error_dict.pop("receipt"))
             form_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("已报送整改情况，等待街道确认销号。"))

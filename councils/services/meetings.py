@@ -269,13 +269,15 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
-@transaction.atomic
-def attachment_add(*, meeting: Meeting, upload: UploadedFile, by) -> MeetingAttachment:
-    """Attach a PDF, JPEG or PNG of at most 10 MB to a meeting, checked by content."""
-    if meeting.status == Meeting.Status.WITHDRAWN:
-        raise ValidationError(_("会议已撤销，不能再上传附件。"))
+def document_check(upload: UploadedFile, *, field: str | None = None) -> str:
+    """A PDF, JPEG or PNG of at most 10 MB, told by its first bytes (never by its name): its
+    content type, or a ValidationError (on `field` when given) that says what is wrong."""
+
+    def refuse(message: str):
+        raise ValidationError({field: message} if field else message)
+
     if upload.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError(
+        refuse(
             _("文件“%(name)s”大小为 %(size).1f MB，超过 10 MB 的上限。")
             % {"name": upload.name, "size": upload.size / 1024 / 1024}
         )
@@ -283,10 +285,19 @@ def attachment_add(*, meeting: Meeting, upload: UploadedFile, by) -> MeetingAtta
     content_type = sniff_content_type(upload.read(16))
     upload.seek(0)
     if content_type is None:
-        raise ValidationError(
+        refuse(
             _("文件“%(name)s”不是 PDF、JPEG 或 PNG 文件（按文件内容识别，与扩展名无关）。")
             % {"name": upload.name}
         )
+    return content_type
+
+
+@transaction.atomic
+def attachment_add(*, meeting: Meeting, upload: UploadedFile, by) -> MeetingAttachment:
+    """Attach a PDF, JPEG or PNG of at most 10 MB to a meeting, checked by content."""
+    if meeting.status == Meeting.Status.WITHDRAWN:
+        raise ValidationError(_("会议已撤销，不能再上传附件。"))
+    content_type = document_check(upload)
     attachment = MeetingAttachment(
         meeting=meeting,
         original_name=(upload.name or "file")[-200:],

@@ -81,7 +81,9 @@ class HomeView(ScopedMixin, TemplateView):
             context["councils"] = selectors.councils_with_counts(Council.objects.visible_to(user))[:50]
         if Level.MEMBER_UNIT in levels:
             context["units"] = selectors.units_with_counts(
-                MemberUnit.objects.filter(pk__in=[g.node_id for g in grants if g.level == Level.MEMBER_UNIT])
+                MemberUnit.objects.visible_to(user).filter(
+                    pk__in=[g.node_id for g in grants if g.level == Level.MEMBER_UNIT]
+                )
             )
         if has_capability(user, Capability.REVIEW_COMPLIANCE):
             quarter = Quarter.current()
