@@ -180,6 +180,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "councils.tasks.compliance_close_quarter",
         "schedule": crontab(minute=30, hour=0, day_of_month="1-7", month_of_year="1,4,7,10"),
     },
+    # Derive the current half-year's dynamic points and refresh its results; idempotent.
+    "points-derive-half": {
+        "task": "assessments.tasks.points_derive_half",
+        "schedule": crontab(minute=0, hour=2),
+    },
 }
 
 # --- Forms -------------------------------------------------------------------------------------

@@ -56,6 +56,11 @@ class Capability(models.TextChoices):
     RECORD_PATROLS = "record_patrols", _("记录巡查与发现")
     HANDLE_FINDINGS = "handle_findings", _("处置巡查发现")
     RECORD_ACTIVITIES = "record_activities", _("记录志愿服务与教育活动")
+    MANAGE_RUBRICS = "manage_rubrics", _("制定考核细则、考核期与记分规则")
+    DRAFT_ASSESSMENTS = "draft_assessments", _("考核评分")
+    CONFIRM_ASSESSMENTS = "confirm_assessments", _("确认、公布与更正考核")
+    RECORD_POINTS = "record_points", _("登记动态记分")
+    REQUEST_REPORTS = "request_reports", _("生成考核排名报告")
 
 
 # One table: which roles hold which capability, always within their own scope.
@@ -81,4 +86,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.RECORD_PATROLS: frozenset({Role.PATROLLER, Role.COMMUNITY_STAFF}),
     Capability.HANDLE_FINDINGS: frozenset({Role.COMMUNITY_STAFF, Role.STREET_STAFF}),
     Capability.RECORD_ACTIVITIES: frozenset({Role.COMMUNITY_STAFF, Role.COUNCIL_SECRETARY}),
+    # Half-yearly assessment: the city office sets the rules, the community
+    # scores, the street confirms, publishes, corrects and records manual points.
+    Capability.MANAGE_RUBRICS: frozenset({Role.CITY_OFFICE}),
+    Capability.DRAFT_ASSESSMENTS: frozenset({Role.COMMUNITY_STAFF}),
+    Capability.CONFIRM_ASSESSMENTS: frozenset({Role.STREET_STAFF}),
+    Capability.RECORD_POINTS: frozenset({Role.STREET_STAFF}),
+    Capability.REQUEST_REPORTS: frozenset({Role.CITY_OFFICE, Role.DISTRICT_OFFICE, Role.STREET_STAFF}),
 }

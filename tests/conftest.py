@@ -73,6 +73,13 @@ class Side:
     violation: object = None
     budget: object = None
     pledge: object = None
+    # Assessment (issue 6): the half-year's period (side A only: periods belong to the city),
+    # side A's unit's draft assessment on its council, a manual points event, a street report.
+    period: object = None
+    rubric: object = None
+    assessment: object = None
+    point_event: object = None
+    report: object = None
 
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -151,7 +158,48 @@ def build_side(label: str) -> Side:
     )
     build_fund(side)
     build_patrols(side)
+    build_assessments(side)
     return side
+
+
+def build_assessments(side: Side) -> None:
+    """The current half-year's period (opened once, with the default rubric), the unit's draft
+    assessment, a manual points event and a ready street ranking report (R-1.9, R-1.10)."""
+    from assessments import services as assessment_services
+    from assessments.models import Assessment, Period, RankingReport, half_of
+    from councils.roles import Level
+
+    today = timezone.localdate()
+    year, half = half_of(today)
+    period = Period.objects.filter(year=year, half=half).first()
+    if period is None:
+        period = assessment_services.period_open(
+            year=year,
+            half=half,
+            opens_on=today - timedelta(days=10),
+            closes_on=today + timedelta(days=30),
+            by=None,
+        )
+    assessment_services.period_sync(period=period)
+    if side.community.name.startswith("甲"):
+        side.period, side.rubric = period, period.rubric
+    side.assessment = Assessment.objects.get(period=period, council=side.council, unit=side.unit)
+    side.point_event = assessment_services.point_record(
+        unit=side.unit,
+        council=side.council,
+        points=2,
+        reason="协助处置突发事件",
+        occurred_on=today,
+        by=side.secretary,
+    )
+    side.report = RankingReport.objects.create(
+        period=period,
+        level=Level.STREET,
+        district=side.district,
+        street=side.street,
+        state=RankingReport.State.READY,
+        requested_by=side.secretary,
+    )
 
 
 def jpeg_bytes(size=(64, 48), exif_gps: bool = False) -> bytes:

@@ -14,7 +14,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from councils.roles import Role
 
-from . import spec_finance, spec_inspections, spec_io, spec_meetings, spec_members, spec_plans
+from . import (
+    spec_assessments,
+    spec_finance,
+    spec_inspections,
+    spec_io,
+    spec_meetings,
+    spec_members,
+    spec_plans,
+)
 from .matrix import ALL, BUILDING_MANAGERS, CITY, SEES, TREE_MANAGERS, View
 
 SPEC: dict[str, View] = {
@@ -63,6 +71,7 @@ SPEC: dict[str, View] = {
     **spec_io.SPEC,
     **spec_finance.SPEC,
     **spec_inspections.SPEC,
+    **spec_assessments.SPEC,
 }
 
 

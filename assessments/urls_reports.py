@@ -1,0 +1,3 @@
+"""URLs of the assessments app: reports pages."""
+
+urlpatterns: list = []

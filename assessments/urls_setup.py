@@ -1,0 +1,3 @@
+"""URLs of the assessments app: setup pages."""
+
+urlpatterns: list = []
