@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from councils.models import Attendance, Council, Membership, ResponsibleArea, Task
 from councils.periods import SHANGHAI, today
 from finance.models import Violation
-from inspections.models import Activity, Finding
+from inspections.models import Activity, Category, Finding
 
 from ..evidence import attendances, tasks_done_on_time, tasks_due, tasks_overdue
 from ..models import PointEvent, PointRule, half_bounds, half_of
@@ -150,7 +150,7 @@ def _causes(*, start: date, end: date) -> list[Cause]:
                     council_id,
                     _local_date(row["fixed_at"]),
                     _("责任片区问题整改：%(category)s")
-                    % {"category": Finding.Category(row["category"]).label},
+                    % {"category": Category(row["category"]).label},
                 )
             )
     for row in base.filter(
@@ -167,7 +167,7 @@ def _causes(*, start: date, end: date) -> list[Cause]:
                     council_id,
                     row["deadline"],
                     _("责任片区问题逾期未整改：%(category)s")
-                    % {"category": Finding.Category(row["category"]).label},
+                    % {"category": Category(row["category"]).label},
                 )
             )
     for row in Activity.objects.filter(
