@@ -149,8 +149,7 @@ def _causes(*, start: date, end: date) -> list[Cause]:
                     unit_id,
                     council_id,
                     _local_date(row["fixed_at"]),
-                    _("责任片区问题整改：%(category)s")
-                    % {"category": Category(row["category"]).label},
+                    _("责任片区问题整改：%(category)s") % {"category": Category(row["category"]).label},
                 )
             )
     for row in base.filter(
@@ -166,8 +165,7 @@ def _causes(*, start: date, end: date) -> list[Cause]:
                     unit_id,
                     council_id,
                     row["deadline"],
-                    _("责任片区问题逾期未整改：%(category)s")
-                    % {"category": Category(row["category"]).label},
+                    _("责任片区问题逾期未整改：%(category)s") % {"category": Category(row["category"]).label},
                 )
             )
     for row in Activity.objects.filter(
@@ -198,6 +196,10 @@ def _causes(*, start: date, end: date) -> list[Cause]:
 def points_derive(*, year: int, half: int) -> int:
     """Add the automatic events of one half-year that are not in the ledger yet; returns how many
     were added. Running it again adds nothing (R-1.10)."""
+    from .setup import defaults_ensure
+
+    if not PointRule.objects.exists():
+        defaults_ensure()
     start, end = half_bounds(year, half)
     rules = {r.code: r for r in PointRule.objects.filter(active=True)}
     types = ContentType.objects.get_for_models(Attendance, Task, Violation, Finding, Activity)

@@ -64,9 +64,31 @@ def criterion_delete(*, criterion: Criterion, by) -> None:
     criterion.delete()
 
 
+def defaults_ensure() -> None:
+    """The default 100-point rubric and the points rules ship with the portal (a data migration
+    loads them); put back whatever is missing, e.g. after a database was emptied."""
+    from ..defaults import DEFAULT_CRITERIA, DEFAULT_POINT_RULES, RUBRIC_NAME
+
+    with transaction.atomic():
+        if not Rubric.objects.exists():
+            rubric = Rubric.objects.create(
+                name=RUBRIC_NAME, version=1, note=_("随系统提供的默认细则（满分100分）")
+            )
+            Criterion.objects.bulk_create(
+                Criterion(rubric=rubric, group=g, order=i, title=t, max_points=m, guidance=h, evidence=e)
+                for i, (g, t, m, h, e) in enumerate(DEFAULT_CRITERIA, start=1)
+            )
+        for code, (points, note) in DEFAULT_POINT_RULES.items():
+            PointRule.objects.get_or_create(code=code, defaults={"points": points, "note": note})
+
+
 def current_rubric() -> Rubric | None:
     """The newest version: what a new period opens with unless told otherwise."""
-    return Rubric.objects.order_by("-version").first()
+    rubric = Rubric.objects.order_by("-version").first()
+    if rubric is None:
+        defaults_ensure()
+        rubric = Rubric.objects.order_by("-version").first()
+    return rubric
 
 
 @transaction.atomic
