@@ -160,6 +160,8 @@ else:
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "queue-done"),
+        # Where the transport keeps its exchange tables; unset, it writes to the working folder.
+        "control_folder": str(VAR_DIR / "queue-control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True  # job state lives on the model the user looks at

@@ -39,6 +39,16 @@ PATROLS = [
     ("roster_list", _("楼栋一长五员")),
     ("activity_list", _("志愿服务与教育")),
 ]
+# Half-yearly assessment, in one menu. The pages live in the assessments app;
+# the menu names them only by URL, so councils still imports nothing of it.
+ASSESSMENTS = [
+    ("assessment_list", _("考核工作清单")),
+    ("assessment_rankings", _("考核排名")),
+    ("point_list", _("动态记分")),
+    ("period_list", _("考核期")),
+    ("rubric_list", _("考核细则")),
+    ("point_rule_list", _("记分规则")),
+]
 
 
 def navigation(request):
@@ -47,7 +57,7 @@ def navigation(request):
         return {}
     grants = grants_of(user)
     if not grants:
-        return {"nav_tree": [], "nav_items": [], "nav_patrols": []}
+        return {"nav_tree": [], "nav_items": [], "nav_patrols": [], "nav_assessments": []}
     top = min(DEPTH[g.level] for g in grants)
     levels = {g.level for g in grants}
     tree = [(reverse(name), label, name) for name, label, deepest in TREE if DEPTH[deepest] >= top]
@@ -60,4 +70,10 @@ def navigation(request):
         patrols.append((reverse("patrol_stats"), _("巡查统计"), "patrol_stats"))
     if has_capability(user, Capability.MANAGE_USERS):
         items.append((reverse("user_list"), _("用户与角色"), "user_list"))
-    return {"nav_tree": tree, "nav_items": items, "nav_patrols": patrols}
+    assessments = [(reverse(name), label, name) for name, label in ASSESSMENTS]
+    units = [g.node_id for g in grants if g.level == Level.MEMBER_UNIT]
+    if units:
+        assessments.insert(0, (reverse("unit_scorecard", args=[units[0]]), _("本单位考核"), "unit_scorecard"))
+    if has_capability(user, Capability.REQUEST_REPORTS):
+        assessments.insert(2, (reverse("report_list"), _("排名报告"), "report_list"))
+    return {"nav_tree": tree, "nav_items": items, "nav_patrols": patrols, "nav_assessments": assessments}

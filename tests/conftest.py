@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
@@ -77,6 +78,7 @@ class Side:
     # side A's unit's draft assessment on its council, a manual points event, a street report.
     period: object = None
     rubric: object = None
+    criterion: object = None
     assessment: object = None
     point_event: object = None
     report: object = None
@@ -183,6 +185,7 @@ def build_assessments(side: Side) -> None:
     assessment_services.period_sync(period=period)
     if side.community.name.startswith("甲"):
         side.period, side.rubric = period, period.rubric
+        side.criterion = period.rubric.criteria.order_by("order", "pk").first()
     side.assessment = Assessment.objects.get(period=period, council=side.council, unit=side.unit)
     side.point_event = assessment_services.point_record(
         unit=side.unit,
@@ -200,6 +203,7 @@ def build_assessments(side: Side) -> None:
         state=RankingReport.State.READY,
         requested_by=side.secretary,
     )
+    side.report.file.save("ranking.pdf", ContentFile(PDF_BYTES))
 
 
 def jpeg_bytes(size=(64, 48), exif_gps: bool = False) -> bytes:

@@ -139,6 +139,8 @@ def period_open(
 def period_sync(*, period: Period) -> int:
     """Add the draft assessments of seats taken since the period opened; safe to repeat. Returns
     how many were added."""
+    if period.status == Period.Status.CLOSED:
+        raise ValidationError(_("考核期已结束，不能再添加考核对象。"), code="closed")
     start, end = period.bounds
     seats = (
         Membership.objects.filter(council__status=Council.Status.ACTIVE, joined_on__lte=end)

@@ -15,7 +15,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from councils.roles import Role
 
 from . import (
-    spec_assessments,
+    spec_assessment_reports,
+    spec_assessment_setup,
+    spec_assessment_work,
     spec_finance,
     spec_inspections,
     spec_io,
@@ -71,7 +73,9 @@ SPEC: dict[str, View] = {
     **spec_io.SPEC,
     **spec_finance.SPEC,
     **spec_inspections.SPEC,
-    **spec_assessments.SPEC,
+    **spec_assessment_reports.SPEC,
+    **spec_assessment_setup.SPEC,
+    **spec_assessment_work.SPEC,
 }
 
 
