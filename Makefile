@@ -9,7 +9,7 @@ TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production-01234
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) STATICFILES_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage \
 	SECURE_SSL_REDIRECT=false
 
-.PHONY: run test install sysdeps sysdeps-test services messages lint pytest format vendor lock clean
+.PHONY: run test bench install sysdeps sysdeps-test services messages lint pytest format vendor lock clean
 
 run: sysdeps install
 	DEBUG=true $(PY) manage.py migrate --noinput
@@ -18,6 +18,10 @@ run: sysdeps install
 	bash scripts/serve.sh
 
 test: sysdeps-test install services messages lint pytest
+
+# A generated city at a tenth and at full size, page timings, throughput, import (bench/README.md).
+bench: sysdeps-test install services messages
+	$(TEST_ENV) $(PY) -m bench.run $(BENCH_ARGS)
 
 install: $(VENV)/.installed
 

@@ -1,0 +1,289 @@
+"""`make bench`: build the bench city at a tenth and at full size (or reuse databases built by the
+same generator version), measure both, print the table and save it as var/bench.json.
+
+Databases: <base>_small and <base>_full on the PostgreSQL of DATABASE_URL, where <base> is
+BENCH_DATABASE_URL's database name if set, else "portal_bench". A database is reused when its
+comment holds the generator's key (bench.city.version_key); otherwise it is dropped, migrated
+and built again. Targets are reported, not asserted: the table marks each met or missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+import psycopg2
+
+from .city import sizes, version_key
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+SIZES = {"small": 0.1, "full": 1.0}
+TARGET_P50_MS = 50.0
+TARGET_RATIO = 0.30
+TARGET_IMPORT_S = 10.0
+# Bulletin rows: measured once the bulletins exist (issue 7); until then the table says so.
+BULLETINS = [("district bulletin 区级通报", "district"), ("city bulletin 市级通报", "city")]
+NOT_YET = "not measured yet"
+
+
+def database_urls() -> tuple[str, str]:
+    """(URL of the maintenance database, base name of the bench databases)."""
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
+        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal"
+    )
+    parts = urlsplit(url)
+    base = parts.path.lstrip("/") if os.environ.get("BENCH_DATABASE_URL") else "portal_bench"
+    return urlunsplit(parts._replace(path="/postgres")), base
+
+
+def with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def admin(url: str):
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    return connection
+
+
+def comment_of(url: str, name: str) -> str | None:
+    with admin(url) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name]
+        )
+        row = cursor.fetchone()
+    return None if row is None else (row[0] or "")
+
+
+def run(command: list[str], *, database_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    subprocess.run(command, env=env, cwd=ROOT, check=True)  # noqa: S603
+
+
+def ensure_city(label: str, scale: float, *, maintenance: str, base: str, rebuild: bool) -> dict:
+    """Build the city of this size unless a database with the same key exists; migrate it either
+    way. Returns what the table reports about the database."""
+    name = f"{base}_{label}"
+    url = with_database(maintenance, name)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    key = version_key(scale, today)
+    python = sys.executable
+    build_json = VAR / f"bench-city-{label}.json"
+    reused = not rebuild and comment_of(maintenance, name) == key
+    if reused:
+        print(f"[{label}] reusing {name} ({key})")
+        run([python, "manage.py", "migrate", "--noinput", "-v0"], database_url=url)
+    else:
+        print(f"[{label}] building {name} at scale {scale:g}: {sizes(scale)}")
+        connection = admin(maintenance)
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        connection.close()
+        began = time.perf_counter()
+        run([python, "manage.py", "migrate", "--noinput", "-v0"], database_url=url)
+        migrated = time.perf_counter() - began
+        run([python, "-m", "bench.city", "--scale", str(scale), "--json", str(build_json)], database_url=url)
+        connection = admin(maintenance)
+        with connection.cursor() as cursor:
+            cursor.execute(f'COMMENT ON DATABASE "{name}" IS %s', [key])  # only once the city is whole
+        connection.close()
+        build = json.loads(build_json.read_text(encoding="utf-8"))
+        build["seconds"]["migrate"] = round(migrated, 1)
+        build_json.write_text(json.dumps(build, ensure_ascii=False, indent=2), encoding="utf-8")
+    build = json.loads(build_json.read_text(encoding="utf-8")) if build_json.exists() else {}
+    with admin(maintenance) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(%s)", [name])
+        size = cursor.fetchone()[0]
+    return {
+        "scale": scale,
+        "database": name,
+        "url": url,
+        "key": key,
+        "reused": reused,
+        "db_size_mb": round(size / 1024 / 1024),
+        "build": build,
+    }
+
+
+def measure(label: str, info: dict, *, requests: int, extras: bool, throughput: float) -> dict:
+    out = VAR / f"bench-{label}.json"
+    command = [sys.executable, "-m", "bench.measure", "--out", str(out), "--requests", str(requests)]
+    if extras:
+        command += ["--import", "--throughput", str(throughput)]
+    print(f"[{label}] measuring {info['database']}")
+    run(command, database_url=info["url"])
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+# --- The table ---------------------------------------------------------------------------------
+
+
+def width(text: str) -> int:
+    """Columns the text takes in a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * max(0, columns - width(text))
+
+
+def mark(met: bool | None) -> str:
+    return "—" if met is None else "met" if met else "MISSED"
+
+
+def bulletin_rows(sizes_info: dict, measured: dict) -> list[dict]:
+    """HOOK for the district and city bulletins (issue 8 §2): time, peak memory, pages, file size
+    and the headless-browser peer with its ratio, against ≤ 2 s / ≤ 8 s, ≤ 500 MB and ≤ 2× the
+    peer. Not measured yet: the bulletins are being built."""
+    return [{"name": name, "level": level, "status": NOT_YET} for name, level in BULLETINS]
+
+
+def combine(sizes_info: dict, measured: dict) -> dict:
+    labels = list(measured)
+    largest = labels[-1]
+    rows: dict[str, dict] = {}
+    for label in labels:
+        for page in measured[label]["pages"]:
+            row = rows.setdefault(
+                page["key"], {"key": page["key"], "page": page["page"], "role": page["role"]}
+            )
+            row["url_name"] = page["url_name"] or row.get("url_name", "")
+            row[label] = {k: page[k] for k in ("p50_ms", "p95_ms", "queries", "n", "status", "note")}
+    for row in rows.values():
+        measured_at = [row[label] for label in labels if label in row and row[label]["p50_ms"] is not None]
+        counts = {m["queries"] for m in measured_at}
+        row["queries_equal"] = (len(counts) == 1) if len(measured_at) == len(labels) > 1 else None
+        top = row.get(largest, {})
+        row["p50_target_met"] = None if top.get("p50_ms") is None else top["p50_ms"] <= TARGET_P50_MS
+    extras = measured[largest]
+    throughput = extras.get("throughput")
+    persistent = extras.get("throughput_persistent")
+    for run in (throughput, persistent):
+        if run:
+            run["target_met"] = run["ratio"] >= TARGET_RATIO and not run["errors"]
+    imported = extras.get("import")
+    if imported:
+        imported["target_met"] = imported["seconds"] <= TARGET_IMPORT_S and not imported["note"]
+    return {
+        "measured_at": datetime.now(ZoneInfo("Asia/Shanghai")).isoformat(timespec="seconds"),
+        "largest": largest,
+        "targets": {
+            "queries": "equal at every size",
+            "p50_ms": TARGET_P50_MS,
+            "dashboard_over_minimal": TARGET_RATIO,
+            "import_seconds": TARGET_IMPORT_S,
+        },
+        "sizes": {label: {k: v for k, v in info.items() if k != "url"} for label, info in sizes_info.items()},
+        "pages": list(rows.values()),
+        "bulletins": bulletin_rows(sizes_info, measured),
+        "throughput": throughput,
+        "throughput_persistent": persistent,
+        "import": imported,
+    }
+
+
+def cell(size: dict | None) -> str:
+    if not size:
+        return f"{'':>24}"
+    if size["p50_ms"] is None:
+        return f"{size['note'] or NOT_YET:>24}"
+    return f"{size['p50_ms']:>7.1f} {size['p95_ms']:>7.1f} {size['queries']:>6}  "
+
+
+def table(report: dict) -> str:
+    labels = list(report["sizes"])
+    groups = "".join(f"{label} city ×{report['sizes'][label]['scale']:g}".center(26) for label in labels)
+    head = "".join(f"{'p50 ms  p95 ms queries':>26}" for _label in labels)
+    lines = [f"{'':<43}{groups}", f"{'page':<24}{'role':<19}{head}  {'queries equal':<14}{'p50 ≤ 50 ms':<12}"]
+    lines.append("-" * width(lines[1]))
+    for row in report["pages"]:
+        sizes_cells = "".join(f"{cell(row.get(label)):>26}" for label in labels)
+        lines.append(
+            f"{pad(row['page'], 24)}{row['role'][:18]:<19}{sizes_cells}  "
+            f"{mark(row['queries_equal']):<14}{mark(row['p50_target_met']):<12}"
+        )
+    # A hook for the bulletins (issue 7): their time, peak memory, pages, size and the headless
+    # browser peer go here once the bulletins exist.
+    for bulletin in report["bulletins"]:
+        lines.append(f"{pad(bulletin['name'], 43)}{bulletin['status']}")
+    lines.append("")
+    for throughput in (report["throughput"], report.get("throughput_persistent")):
+        if not throughput:
+            continue
+        lines.append(
+            f"street dashboard vs minimal view on gunicorn ({throughput['workers']} workers, "
+            f"{throughput['concurrency']} clients, CONN_MAX_AGE={throughput['conn_max_age']}): "
+            f"{throughput['dashboard_rps']} / {throughput['minimal_rps']} req/s "
+            f"= {throughput['ratio']:.1%} (target ≥ {TARGET_RATIO:.0%}): {mark(throughput['target_met'])}"
+            f"  [healthz {throughput['healthz_rps']} req/s, errors {throughput['errors']}]"
+        )
+    imported = report["import"]
+    if imported:
+        lines.append(
+            f"import of {imported['rows']:,} member units from .xlsx ({imported['file_kb']} KB): "
+            f"{imported['seconds']} s (target ≤ {TARGET_IMPORT_S:g} s): {mark(imported['target_met'])}"
+            + (f" ({imported['note']})" if imported["note"] else "")
+        )
+    for label, info in report["sizes"].items():
+        build = info.get("build") or {}
+        seconds = build.get("seconds", {})
+        counts = build.get("counts", {})
+        lines.append(
+            f"{label} city ({info['database']}, {info['db_size_mb']} MB"
+            f"{', reused' if info['reused'] else ''}): built in {seconds.get('total', '?')} s"
+            f" + migrate {seconds.get('migrate', '?')} s; "
+            + ", ".join(
+                f"{k} {counts[k]:,}"
+                for k in ("councils", "units", "meetings", "ledger_entries", "assessments", "findings")
+                if k in counts
+            )
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Build the bench city and measure it.")
+    parser.add_argument("--sizes", default="small,full", help="which of small (×0.1) and full (×1.0)")
+    parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
+    parser.add_argument("--throughput", type=float, default=10, help="seconds per view in the throughput run")
+    parser.add_argument("--rebuild", action="store_true", help="build even when a database can be reused")
+    parser.add_argument("--out", default=str(VAR / "bench.json"))
+    args = parser.parse_args(argv)
+    labels = [label for label in SIZES if label in args.sizes.split(",")]
+    VAR.mkdir(exist_ok=True)
+    maintenance, base = database_urls()
+    infos, measured = {}, {}
+    for label in labels:
+        infos[label] = ensure_city(
+            label, SIZES[label], maintenance=maintenance, base=base, rebuild=args.rebuild
+        )
+    for label in labels:
+        measured[label] = measure(
+            label,
+            infos[label],
+            requests=args.requests,
+            extras=label == labels[-1],
+            throughput=args.throughput,
+        )
+    report = combine(infos, measured)
+    text = table(report)
+    report["table"] = text.splitlines()
+    Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    print()
+    print(text)
+    print(f"\nSaved as {args.out}")
+
+
+if __name__ == "__main__":
+    main()
