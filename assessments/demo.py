@@ -129,7 +129,11 @@ def load_demo() -> dict[str, int]:
                 occurred_on=today() - timedelta(days=3),
                 by=street_user,
             )
+    from .bulletins_demo import load_demo as load_demo_bulletins
+
+    bulletins = load_demo_bulletins()
     return {
+        **bulletins,
         "periods": Period.objects.count(),
         "assessments": Assessment.objects.count(),
         "point_events": PointEvent.objects.count(),

@@ -593,3 +593,4 @@ __all__ = [
     "Rubric",
     "Score",
 ]
+from .models_bulletins import Bulletin, BulletinCounter, BulletinDownload, BulletinEvent, ModelCase  # noqa: E402, F401

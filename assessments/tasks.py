@@ -1,9 +1,11 @@
 """Jobs of the assessments app (DESIGN.md invariant 6: thin, idempotent, ids in, one service)."""
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 
-from councils.periods import today
+from councils.periods import Quarter, today
 
 from .models import Period, half_of
 from .reports import report_render
@@ -36,3 +38,51 @@ def ranking_report_render(self, report_id: int) -> None:
     """Render one ranking report (issue 6 §6). The service guards on the report's state, so a
     redelivery or a retry does no harm; on the last retry a database error fails the report."""
     report_render(report_id=report_id, last_attempt=self.request.retries >= self.max_retries)
+
+
+# --- Bulletins (R-6.3; DESIGN.md invariant 6) ----------------------------------------------------
+
+
+class BulletinTask(DjangoTask):
+    """Records the failure on the bulletin once the retries are spent, so the page shows why."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        from . import bulletins
+
+        if args:
+            bulletins.bulletin_fail(bulletin_id=args[0], reason=bulletins.describe(exc))
+
+
+@shared_task(
+    base=BulletinTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=4,
+    retry_backoff=5,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    soft_time_limit=540,
+    time_limit=600,
+)
+def bulletin_render(self, bulletin_id: int) -> str:
+    """Compile (when asked) and render one bulletin. Guards on its state: a retry or a
+    redelivery after a lost worker finishes the work once, under the number it already has."""
+    from . import bulletins
+
+    try:
+        return bulletins.bulletin_run(bulletin_id=bulletin_id)
+    except SoftTimeLimitExceeded as exceeded:
+        bulletins.bulletin_fail(bulletin_id=bulletin_id, reason=bulletins.describe(exceeded))
+        return "failed"
+
+
+@shared_task(acks_late=True)
+def bulletins_open_quarter(quarter: str | None = None) -> int:
+    """After each quarter, the draft bulletins of the city and of every district, compiled for the
+    offices to read (R-6.3). Scheduled on the first days of the quarter; safe to run again."""
+    from . import bulletins
+
+    target = Quarter.parse(quarter) if quarter else Quarter.current().previous()
+    return len(bulletins.bulletins_create_scheduled(quarter=target))

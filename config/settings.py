@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "councils",
     "finance",
     "inspections",
+    "surveys",
     "assessments",
 ]
 
@@ -147,9 +148,14 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Public address printed on the survey posters' QR codes; empty: the request's own address.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
+
 # --- Jobs (https://docs.celeryq.dev/en/stable/userguide/configuration.html) --------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # One cache for every process, so limits such as the survey page's hold across workers.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
@@ -186,6 +192,12 @@ CELERY_BEAT_SCHEDULE = {
     "points-derive-half": {
         "task": "assessments.tasks.points_derive_half",
         "schedule": crontab(minute=0, hour=2),
+    },
+    # Draft bulletins of the city and each district for last quarter, compiled after the
+    # quarter-close job has recorded the missed meetings (R-6.3); idempotent.
+    "bulletins-open-quarter": {
+        "task": "assessments.tasks.bulletins_open_quarter",
+        "schedule": crontab(minute=30, hour=1, day_of_month="1-7", month_of_year="1,4,7,10"),
     },
 }
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("councils.urls")),
     path("", include("finance.views")),
     path("", include("inspections.views")),
+    path("", include("surveys.urls")),
     path("", include("assessments.urls")),
 ]
 

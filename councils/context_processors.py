@@ -57,7 +57,7 @@ def navigation(request):
         return {}
     grants = grants_of(user)
     if not grants:
-        return {"nav_tree": [], "nav_items": [], "nav_patrols": [], "nav_assessments": []}
+        return {"nav_tree": [], "nav_items": [], "nav_patrols": [], "nav_assessments": [], "nav_surveys": []}
     top = min(DEPTH[g.level] for g in grants)
     levels = {g.level for g in grants}
     tree = [(reverse(name), label, name) for name, label, deepest in TREE if DEPTH[deepest] >= top]
@@ -76,4 +76,21 @@ def navigation(request):
         assessments.insert(0, (reverse("unit_scorecard", args=[units[0]]), _("本单位考核"), "unit_scorecard"))
     if has_capability(user, Capability.REQUEST_REPORTS):
         assessments.insert(2, (reverse("report_list"), _("排名报告"), "report_list"))
-    return {"nav_tree": tree, "nav_items": items, "nav_patrols": patrols, "nav_assessments": assessments}
+    if has_capability(user, Capability.MANAGE_BULLETINS):
+        items.append((reverse("bulletin_list"), _("通报"), "bulletin_list"))
+    if has_capability(user, Capability.NOMINATE_CASES):
+        assessments.append((reverse("modelcase_list"), _("典型案例"), "modelcase_list"))
+    surveys = [(reverse("survey_round_list"), _("调查轮次"), "survey_round_list")]
+    if levels & {Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY}:
+        surveys.insert(0, (reverse("survey_results"), _("调查结果"), "survey_results"))
+    if has_capability(user, Capability.PRINT_POSTERS):
+        surveys.append((reverse("survey_poster_list"), _("二维码海报"), "survey_poster_list"))
+    if has_capability(user, Capability.MANAGE_SURVEYS):
+        surveys.append((reverse("questionnaire_list"), _("问卷版本"), "questionnaire_list"))
+    return {
+        "nav_tree": tree,
+        "nav_items": items,
+        "nav_patrols": patrols,
+        "nav_assessments": assessments,
+        "nav_surveys": surveys,
+    }

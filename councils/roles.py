@@ -61,6 +61,11 @@ class Capability(models.TextChoices):
     CONFIRM_ASSESSMENTS = "confirm_assessments", _("确认、公布与更正考核")
     RECORD_POINTS = "record_points", _("登记动态记分")
     REQUEST_REPORTS = "request_reports", _("生成考核排名报告")
+    MANAGE_SURVEYS = "manage_surveys", _("设置居民调查轮次与问卷")
+    PRINT_POSTERS = "print_posters", _("打印调查二维码海报")
+    EXPORT_ANSWERS = "export_answers", _("导出匿名调查答卷")
+    MANAGE_BULLETINS = "manage_bulletins", _("编发通报")
+    NOMINATE_CASES = "nominate_cases", _("推荐典型案例")
 
 
 # One table: which roles hold which capability, always within their own scope.
@@ -93,4 +98,15 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Capability.CONFIRM_ASSESSMENTS: frozenset({Role.STREET_STAFF}),
     Capability.RECORD_POINTS: frozenset({Role.STREET_STAFF}),
     Capability.REQUEST_REPORTS: frozenset({Role.CITY_OFFICE, Role.DISTRICT_OFFICE, Role.STREET_STAFF}),
+    # Residents' five-rates surveys (R-6.2): the city office sets rounds and questions and exports
+    # the anonymised answers; the offices and community staff print their communities' QR posters.
+    Capability.MANAGE_SURVEYS: frozenset({Role.CITY_OFFICE}),
+    Capability.PRINT_POSTERS: frozenset(
+        {Role.CITY_OFFICE, Role.DISTRICT_OFFICE, Role.STREET_STAFF, Role.COMMUNITY_STAFF}
+    ),
+    Capability.EXPORT_ANSWERS: frozenset({Role.CITY_OFFICE}),
+    # Bulletins (R-6.3): the district office issues its district's, the city office the city's and
+    # reads every district's; street, district and city staff nominate model cases (R-5.2).
+    Capability.MANAGE_BULLETINS: frozenset({Role.CITY_OFFICE, Role.DISTRICT_OFFICE}),
+    Capability.NOMINATE_CASES: frozenset({Role.CITY_OFFICE, Role.DISTRICT_OFFICE, Role.STREET_STAFF}),
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages the portal needs, or say exactly which are missing.
 #   scripts/sysdeps.sh run    packages for serving the portal (CJK fonts, PDF text shaping, gettext)
-#   scripts/sysdeps.sh test   the same plus what the test suite needs (Chromium, poppler-utils)
+#   scripts/sysdeps.sh test   the same plus what the test suite needs (Chromium, poppler-utils,
+#                             zbar-tools to read the posters' QR codes back)
 set -euo pipefail
 want=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext)
 if [ "${1:-run}" = "test" ]; then
-  want+=(chromium poppler-utils docker-compose)
+  want+=(chromium poppler-utils docker-compose zbar-tools)
 fi
 missing=()
 for pkg in "${want[@]}"; do

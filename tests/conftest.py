@@ -82,6 +82,14 @@ class Side:
     assessment: object = None
     point_event: object = None
     report: object = None
+    # Bulletins (issue 7): side A's district bulletin, ready, with a draft file; a model case.
+    bulletin: object = None
+    model_case: object = None
+    # Surveys (issue 9): the open round (side A only: rounds belong to the city), a draft
+    # questionnaire version and one of its questions; each side's community has one answer.
+    survey_round: object = None
+    survey_questionnaire: object = None
+    survey_question: object = None
 
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -161,6 +169,12 @@ def build_side(label: str) -> Side:
     build_fund(side)
     build_patrols(side)
     build_assessments(side)
+    from tests.assessments.bulletin_fixtures import build_bulletin, build_model_case
+    from tests.surveys.fixtures import build_surveys
+
+    side.model_case = build_model_case(side)
+    side.bulletin = build_bulletin(side) if label == "甲" else None
+    build_surveys(side)
     return side
 
 

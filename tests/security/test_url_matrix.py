@@ -18,12 +18,14 @@ from . import (
     spec_assessment_reports,
     spec_assessment_setup,
     spec_assessment_work,
+    spec_bulletins,
     spec_finance,
     spec_inspections,
     spec_io,
     spec_meetings,
     spec_members,
     spec_plans,
+    spec_surveys,
 )
 from .matrix import ALL, BUILDING_MANAGERS, CITY, SEES, TREE_MANAGERS, View
 
@@ -76,6 +78,8 @@ SPEC: dict[str, View] = {
     **spec_assessment_reports.SPEC,
     **spec_assessment_setup.SPEC,
     **spec_assessment_work.SPEC,
+    **spec_bulletins.SPEC,
+    **spec_surveys.SPEC,
 }
 
 

@@ -1,0 +1,46 @@
+"""The surveys part of the shared two-sided city (issue 9, R-6.2), called from build_side.
+
+Side A gets the open round (rounds belong to the whole city, like assessment periods), a draft
+questionnaire version (revised from the one the round froze, so its questions can still be
+edited) and one of its questions. Each side's community gets one answer in the round."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from councils.periods import today
+from surveys import services
+from surveys.models import Round
+
+
+def answers_for(round: Round, *, satisfied: bool = True) -> dict[int, int]:
+    """An answer to every rate question: positive, or the middle of the scale / "否"."""
+    return {
+        q.pk: (0 if satisfied else q.positive_options) for q in round.questionnaire.questions.all() if q.rate
+    }
+
+
+def build_surveys(side) -> None:
+    round = Round.current()
+    if round is None:
+        day = today()
+        round = services.round_create(
+            name="测试轮次",
+            opens_on=day - timedelta(days=5),
+            closes_on=day + timedelta(days=25),
+            questionnaire=services.questionnaire_ensure_default(),
+            by=None,
+        )
+    services.response_submit(
+        round=round,
+        community=side.community,
+        answers=answers_for(round),
+        device_token=f"fixture-{side.community.pk}",
+        address="192.0.2.1",
+    )
+    if side.community.name.startswith("甲"):
+        side.survey_round = round
+        side.survey_questionnaire = services.questionnaire_revise(
+            source=round.questionnaire, note="测试修订", by=None
+        )
+        side.survey_question = side.survey_questionnaire.questions.order_by("order", "pk").first()
