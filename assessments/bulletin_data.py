@@ -33,6 +33,8 @@ from councils.periods import Quarter
 from finance.models import Violation
 from inspections.models import Category, Finding
 from inspections.selectors import period_bounds
+from surveys.models import Rate, Round
+from surveys.selectors import city_rates, lowest_satisfaction
 
 from .models import Assessment, Grade, Period, Result, half_bounds
 from .models_bulletins import ModelCase
@@ -319,7 +321,9 @@ def bulletin_facts(
         line["rate"] = rate(line["fixed"], line["findings"])
 
     units = MemberUnit.objects.filter(status=MemberUnit.Status.ACTIVE, **under("street__district")).count()
+    progress("surveys", 95)
     return {
+        "surveys": survey_facts(district=district, end=end),
         "scope": district.name if district is not None else _("全市"),
         "start": start.isoformat(),
         "end": end.isoformat(),
@@ -366,4 +370,30 @@ def bulletin_facts(
             "overdue_findings": overdue_findings,
         },
         "streets": list(lines.values()),
+    }
+
+
+def survey_facts(*, district: District | None, end: date) -> dict | None:
+    """Residents' five rates (R-6.2) of the newest survey round begun by the end of the bulletin's
+    period, pooled over the district (or the city), and the communities with the lowest
+    satisfaction among those with at least the round's minimum sample; None without a round."""
+    round = Round.objects.filter(opens_on__lte=end).order_by("-opens_on").first()
+    if round is None:
+        return None
+    rates = city_rates(round, within=district)
+    lowest = lowest_satisfaction(round, within=district, limit=3)
+    return {
+        "round": str(round),
+        "min_sample": round.min_sample,
+        "responses": max((e.n for e in rates.values()), default=0),
+        "rates": [{"label": str(Rate(code).label), "pct": e.pct, "n": e.n} for code, e in rates.items()],
+        "lowest": [
+            {
+                "community": row.node.name,
+                "street": row.node.street.name,
+                "pct": row.satisfaction.pct,
+                "n": row.satisfaction.n,
+            }
+            for row in lowest
+        ],
     }

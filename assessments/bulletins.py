@@ -149,6 +149,29 @@ def _named(rows: list, render: Callable[[dict], str], separator: str = "、") ->
     return separator.join(render(row) for row in rows) + "。" if rows else ""
 
 
+def _survey_lines(surveys: dict | None) -> list[str]:
+    """Residents' five rates (R-6.2); communities named only with enough answers."""
+    if not surveys or not surveys["responses"]:
+        return []
+    rates = "、".join(
+        _("%(label)s%(pct)s") % {"label": r["label"], "pct": "—" if r["pct"] is None else f"{r['pct']:.1f}%"}
+        for r in surveys["rates"]
+    )
+    lines = [
+        _("%(round)s居民调查共收回答卷%(n)d份：%(rates)s。")
+        % {"round": surveys["round"], "n": surveys["responses"], "rates": rates}
+    ]
+    if surveys["lowest"]:
+        names = "、".join(
+            _("%(community)s（%(street)s，满意率%(pct).1f%%，%(n)d份）") % row for row in surveys["lowest"]
+        )
+        lines.append(
+            _("答卷不少于%(min)d份的社区中，满意率较低的是：%(names)s。")
+            % {"min": surveys["min_sample"], "names": names}
+        )
+    return lines
+
+
 def _overview(facts: dict, period: str) -> list[str]:
     o = facts["overview"]
     lines = [
@@ -197,6 +220,7 @@ def _overview(facts: dict, period: str) -> list[str]:
         lines.append(_("本期尚无已截止的半年考核。"))
     if o["cases"]:
         lines.append(_("各地推荐共建典型案例%(n)d个。") % {"n": o["cases"]})
+    lines += _survey_lines(facts.get("surveys"))
     lines.append(_("各街道（镇）情况见附件。"))
     return lines
 

@@ -148,6 +148,9 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Cards other apps add to the dashboard (councils.views.tree.HomeView).
+DASHBOARD_PANELS = ["surveys.panels.rates_panel"]
+
 # Public address printed on the survey posters' QR codes; empty: the request's own address.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
 

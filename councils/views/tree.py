@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
@@ -11,6 +12,7 @@ from django.db.models import Count, F, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
@@ -95,6 +97,11 @@ class HomeView(ScopedMixin, TemplateView):
         )
         if not grants:
             context["no_roles"] = True
+        # Other apps add cards through settings.DASHBOARD_PANELS (dotted paths of functions taking
+        # the request and returning a context with its "template", or None), so this app imports
+        # none of them.
+        panels = (import_string(path)(self.request) for path in settings.DASHBOARD_PANELS)
+        context["panels"] = [panel for panel in panels if panel]
         return context
 
 
