@@ -11,11 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from councils.filtersets import ScopedFilterSet
 from councils.models import Community, District, MemberUnit, Street
-from councils.periods import Quarter, today
+from councils.periods import HalfYear, Quarter, today
 from councils.roles import CAPABILITIES, Capability, Level, Role
 from councils.scoping import grants_of
 
-from .models import Half
 from .models_bulletins import Bulletin, ModelCase, Span
 
 CITY = "city"
@@ -29,10 +28,10 @@ def period_choices(day: date) -> list[tuple[str, str]]:
     for _step in range(8):
         choices.append((f"{Span.QUARTER}:{quarter.year}:{quarter.number}", str(quarter)))
         quarter = quarter.previous()
-    year, half = day.year, Half.FIRST if day.month <= 6 else Half.SECOND
+    half = HalfYear.of(day)
     for _step in range(4):
-        choices.append((f"{Span.HALF}:{year}:{half}", f"{year}年{Half(half).label}"))
-        year, half = (year, Half.FIRST) if half == Half.SECOND else (year - 1, Half.SECOND)
+        choices.append((f"{Span.HALF}:{half.year}:{half.number}", str(half)))
+        half = half.previous()
     return choices
 
 

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from councils.models import Council, District, MemberUnit, Street, via_council
+from councils.periods import HalfYear
 from councils.roles import Level
 from councils.scoping import Many, ScopedModel
 
@@ -37,15 +38,13 @@ class Half(models.IntegerChoices):
 
 def half_bounds(year: int, half: int) -> tuple[date, date]:
     """First and last day of a half-year."""
-    return (
-        (date(year, 1, 1), date(year, 6, 30))
-        if half == Half.FIRST
-        else (date(year, 7, 1), date(year, 12, 31))
-    )
+    span = HalfYear(year, half)
+    return span.first_day, span.last_day
 
 
 def half_of(day: date) -> tuple[int, int]:
-    return day.year, Half.FIRST if day.month <= 6 else Half.SECOND
+    span = HalfYear.of(day)
+    return span.year, span.number
 
 
 # --- Rubrics (set by the city office) -------------------------------------------------------------
@@ -186,7 +185,7 @@ class Period(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year}年{self.get_half_display()}"
+        return str(HalfYear(self.year, self.half))
 
     def get_absolute_url(self) -> str:
         return reverse("period_detail", args=[self.pk])

@@ -20,11 +20,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from councils.models import Community, District, MemberUnit
-from councils.periods import Quarter
+from councils.periods import HalfYear, Quarter
 from councils.roles import CAPABILITIES, Capability, Level, Role
 from councils.scoping import ScopedModel, ScopedQuerySet, grants_of
 
-from .models import Half, half_bounds
+from .models import half_bounds
 
 
 class Span(models.TextChoices):
@@ -224,15 +224,14 @@ class Bulletin(ScopedModel):
     @property
     def quarters(self) -> list[Quarter]:
         if self.span == Span.HALF:
-            first = 1 if self.part == Half.FIRST else 3
-            return [Quarter(self.year, first), Quarter(self.year, first + 1)]
+            return HalfYear(self.year, self.part).quarters
         return [Quarter(self.year, self.part)]
 
     @property
     def period_label(self) -> str:
         """2026年第三季度, 2026年上半年."""
         if self.span == Span.HALF:
-            return f"{self.year}年{Half(self.part).label}"
+            return str(HalfYear(self.year, self.part))
         return str(Quarter(self.year, self.part))
 
     @property

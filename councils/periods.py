@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 QUARTER_NAMES = {
@@ -74,6 +74,55 @@ class Quarter:
         if not 1 <= quarter.number <= 4:
             raise ValueError(code)
         return quarter
+
+
+HALF_NAMES = {1: gettext_lazy("上半年"), 2: gettext_lazy("下半年")}
+
+
+@dataclass(frozen=True, order=True)
+class HalfYear:
+    """A half-year (上半年 / 下半年): the span of an assessment period (R-1.9) and of survey
+    rounds and bulletins."""
+
+    year: int
+    number: int
+
+    @classmethod
+    def of(cls, moment: datetime | date) -> HalfYear:
+        quarter = Quarter.of(moment)
+        return cls(quarter.year, 1 if quarter.number <= 2 else 2)
+
+    @classmethod
+    def current(cls) -> HalfYear:
+        return cls.of(timezone.now())
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, 1 if self.number == 1 else 7, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.year, 6, 30) if self.number == 1 else date(self.year, 12, 31)
+
+    @property
+    def quarters(self) -> list[Quarter]:
+        first = 1 if self.number == 1 else 3
+        return [Quarter(self.year, first), Quarter(self.year, first + 1)]
+
+    def next(self) -> HalfYear:
+        return HalfYear(self.year, 2) if self.number == 1 else HalfYear(self.year + 1, 1)
+
+    def previous(self) -> HalfYear:
+        return HalfYear(self.year - 1, 2) if self.number == 1 else HalfYear(self.year, 1)
+
+    @property
+    def name(self) -> str:
+        """上半年 or 下半年."""
+        return str(HALF_NAMES[self.number])
+
+    def __str__(self) -> str:
+        """2026年上半年 (in English: H1 2026)."""
+        return _("%(year)d年%(name)s") % {"year": self.year, "name": self.name}
 
 
 def today() -> date:

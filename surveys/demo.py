@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from councils.models import Community
-from councils.periods import SHANGHAI, today
+from councils.periods import SHANGHAI, HalfYear, today
 
 from . import guard, services
 from .models import Answer, Question, Response, Round
@@ -37,15 +37,12 @@ SUGGESTIONS = [
 
 
 def half_bounds(day: date) -> tuple[date, date]:
-    return (
-        (date(day.year, 1, 1), date(day.year, 6, 30))
-        if day.month <= 6
-        else (date(day.year, 7, 1), date(day.year, 12, 31))
-    )
+    half = HalfYear.of(day)
+    return half.first_day, half.last_day
 
 
 def half_name(day: date) -> str:
-    return f"{day.year}年{'上' if day.month <= 6 else '下'}半年居民意见调查"
+    return f"{HalfYear.of(day)}居民意见调查"
 
 
 def _choice(rng: random.Random, question: Question, p_positive: float) -> int:

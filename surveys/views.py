@@ -25,7 +25,7 @@ from django.views.generic import DetailView, FormView, ListView, View
 from councils.exports import xlsx_response
 from councils.models import Community
 from councils.pdf import render_pdf
-from councils.periods import today
+from councils.periods import HalfYear, today
 from councils.roles import Capability
 from councils.scoping import has_capability
 from councils.selectors import count_of
@@ -39,13 +39,11 @@ from .posters import qr_data_uri, survey_url
 
 def half_year_defaults(day: date) -> dict:
     """A new round's suggested name and dates: the rest of the current half-year."""
-    first = day.month <= 6
-    end = date(day.year, 6, 30) if first else date(day.year, 12, 31)
-    half = _("上半年") if first else _("下半年")
+    half = HalfYear.of(day)
     return {
-        "name": _("%(year)d年%(half)s居民意见调查") % {"year": day.year, "half": half},
+        "name": _("%(year)d年%(half)s居民意见调查") % {"year": half.year, "half": half.name},
         "opens_on": day,
-        "closes_on": end,
+        "closes_on": half.last_day,
     }
 
 
