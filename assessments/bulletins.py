@@ -23,15 +23,17 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
+import redis.exceptions
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
 
 from councils.models import Community, District, MemberUnit
 from councils.pdf import ResourceRefused, html_to_pdf
@@ -52,6 +54,8 @@ CITY_PREFIX = "明文明办"
 STALE_AFTER = timedelta(minutes=15)
 # A job whose worker keeps dying (redelivered each time) is stopped after this many starts.
 MAX_DELIVERIES = 5
+# Publishing a job with no broker to take it.
+BROKER_DOWN = (BrokerError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 TEXT_FIELDS = ("overview", "praise", "problems")
 HEADER_FIELDS = ("title", "issuer", "prefix", "main_recipients", "copy_recipients", "commentary")
 
@@ -356,9 +360,51 @@ def _event(bulletin: Bulletin, action: str, by=None, note: str = "") -> Bulletin
 
 def _enqueue(bulletin: Bulletin) -> None:
     """Start the job once the transaction that asked for it has committed."""
+    pk = bulletin.pk
+    transaction.on_commit(lambda: bulletin_dispatch(bulletin_id=pk))
+
+
+def queue_waiting_reason() -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("任务队列暂不可用，通报已排队，队列恢复后将自动开始生成。")
+
+
+def bulletin_dispatch(*, bulletin_id: int) -> bool:
+    """Hand the job to the queue. With no broker to take it the bulletin stays queued, marked
+    as waiting for the queue (the page says so), and `bulletins_requeue` sends it again once the
+    broker is back (issue 8 §4). Returns whether the job was handed over."""
     from .tasks import bulletin_render
 
-    bulletin_render.delay_on_commit(bulletin.pk)
+    try:
+        bulletin_render.apply_async(args=[bulletin_id])
+    except BROKER_DOWN:
+        logger.warning("bulletin %s: the job queue is unreachable; it waits for the queue", bulletin_id)
+        Bulletin.objects.filter(pk=bulletin_id, state__in=Bulletin.PENDING, job_started_at=None).update(
+            error=queue_waiting_reason()
+        )
+        return False
+    # Handed over: the page stops saying it waits for the queue, and a lost message is looked
+    # for again only `STALE_AFTER` from now.
+    Bulletin.objects.filter(pk=bulletin_id, state__in=Bulletin.PENDING, job_started_at=None).update(
+        error="", updated_at=timezone.now()
+    )
+    return True
+
+
+def bulletins_requeue(*, older_than: timedelta = STALE_AFTER) -> list[int]:
+    """Send again the jobs that never reached the queue (the broker was down when they were
+    asked for) and those queued longer than `older_than` without starting (a lost message).
+    A job sent twice does its work once: it guards on the bulletin's state. Beat runs this every
+    minute and each worker once it is ready. Returns the ids sent."""
+    waiting = Bulletin.objects.filter(state__in=Bulletin.PENDING, job_started_at=None).filter(
+        ~models.Q(error="") | models.Q(updated_at__lt=timezone.now() - older_than)
+    )
+    sent = []
+    for pk in waiting.order_by("pk").values_list("pk", flat=True):
+        if not bulletin_dispatch(bulletin_id=pk):
+            break  # still no broker: the next round tries again
+        sent.append(pk)
+    return sent
 
 
 def _check_period(span: str, year: int, part: int) -> None:
@@ -583,7 +629,8 @@ def _start(pk: int) -> Bulletin | None:
         bulletin.attempts += 1
         bulletin.job_started_at = timezone.now()
         bulletin.step, bulletin.progress = Bulletin.Step.QUEUED, 2
-        bulletin.save(update_fields=["attempts", "job_started_at", "step", "progress", "updated_at"])
+        bulletin.error = ""  # no longer waiting for the queue
+        bulletin.save(update_fields=["attempts", "job_started_at", "step", "progress", "error", "updated_at"])
         return bulletin
 
 

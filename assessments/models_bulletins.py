@@ -245,6 +245,11 @@ class Bulletin(ScopedModel):
         return self.state in self.PENDING
 
     @property
+    def is_waiting_for_queue(self) -> bool:
+        """Queued while the job queue was unreachable: `error` says so until the job is handed over."""
+        return self.is_pending and self.job_started_at is None and bool(self.error)
+
+    @property
     def is_editable(self) -> bool:
         return self.state in self.EDITABLE
 

@@ -1,8 +1,11 @@
 """Jobs of the assessments app (DESIGN.md invariant 6: thin, idempotent, ids in, one service)."""
 
+import logging
+
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
 from councils.periods import Quarter, today
@@ -10,6 +13,8 @@ from councils.periods import Quarter, today
 from .models import Period, half_of
 from .reports import report_render
 from .services import points_derive, results_compute
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -86,3 +91,24 @@ def bulletins_open_quarter(quarter: str | None = None) -> int:
 
     target = Quarter.parse(quarter) if quarter else Quarter.current().previous()
     return len(bulletins.bulletins_create_scheduled(quarter=target))
+
+
+@shared_task(ignore_result=True)
+def bulletins_requeue() -> int:
+    """Send again the bulletin jobs the broker could not take when they were asked for, and any
+    queued too long without starting (issue 8 §4). Beat runs it every minute; safe to repeat."""
+    from . import bulletins
+
+    return len(bulletins.bulletins_requeue())
+
+
+@worker_ready.connect
+def requeue_on_worker_ready(sender=None, **kwargs) -> None:
+    """A worker coming up after an outage sends what waited for the queue at once, not at the
+    next beat. Never stops the worker from starting."""
+    from . import bulletins
+
+    try:
+        bulletins.bulletins_requeue()
+    except Exception:
+        logger.exception("could not requeue the bulletins waiting for the queue")

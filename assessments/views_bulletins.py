@@ -120,7 +120,8 @@ class BulletinCreateView(BulletinMixin, FormView):
         except ValidationError as error:
             form_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("通报已创建，正在从数据汇总生成。"))
+        if not _tell_if_waiting(self.request, bulletin):
+            messages.success(self.request, _("通报已创建，正在从数据汇总生成。"))
         return HttpResponseRedirect(bulletin.get_absolute_url())
 
 
@@ -193,6 +194,15 @@ class BulletinStatusView(BulletinMixin, DetailView):
 # --- Writing, generating, publishing -------------------------------------------------------------
 
 
+def _tell_if_waiting(request, bulletin: Bulletin) -> bool:
+    """After asking for a job: when the job queue could not take it, say so (a warning, not an
+    error page) and return True; the job starts by itself once the queue is back."""
+    if Bulletin.objects.get(pk=bulletin.pk).is_waiting_for_queue:
+        messages.warning(request, bulletins.queue_waiting_reason())
+        return True
+    return False
+
+
 class BulletinEditView(ManagedBulletin, FormView):
     """The header, the commentary and the compiled text; saving regenerates the PDF at once (a
     render from the text, without compiling again)."""
@@ -219,7 +229,8 @@ class BulletinEditView(ManagedBulletin, FormView):
                 messages.info(self.request, _("内容没有变化。"))
             elif bulletin.compiled_at:
                 bulletins.bulletin_generate(bulletin=bulletin, by=self.request.user)
-                messages.success(self.request, _("已保存，正在按新文字重新生成PDF。"))
+                if not _tell_if_waiting(self.request, bulletin):
+                    messages.success(self.request, _("已保存，正在按新文字重新生成PDF。"))
             else:
                 messages.success(self.request, _("已保存。"))
         except ValidationError as error:
@@ -244,7 +255,8 @@ class BulletinGenerateView(PostOnly, ManagedBulletin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("已提交生成，本页将自动更新进度。"))
+            if not _tell_if_waiting(request, self.bulletin):
+                messages.success(request, _("已提交生成，本页将自动更新进度。"))
         return self.back()
 
 
@@ -257,7 +269,8 @@ class BulletinRetryView(PostOnly, ManagedBulletin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("已重新提交生成。"))
+            if not _tell_if_waiting(request, self.bulletin):
+                messages.success(request, _("已重新提交生成。"))
         return self.back()
 
 
@@ -282,6 +295,7 @@ class BulletinPublishView(ManagedBulletin, FormView):
         messages.success(
             self.request, _("已签发，文号 %(number)s，正在生成正式文件。") % {"number": bulletin.number}
         )
+        _tell_if_waiting(self.request, bulletin)
         return self.back()
 
 

@@ -157,8 +157,9 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
 # --- Jobs (https://docs.celeryq.dev/en/stable/userguide/configuration.html) --------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    # One cache for every process, so limits such as the survey page's hold across workers.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # One cache for every process, so limits such as the survey page's hold across workers; while
+    # Redis is away the pages go on without it (config/cache.py).
+    CACHES = {"default": {"BACKEND": "config.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
@@ -195,6 +196,11 @@ CELERY_BEAT_SCHEDULE = {
     "points-derive-half": {
         "task": "assessments.tasks.points_derive_half",
         "schedule": crontab(minute=0, hour=2),
+    },
+    # Bulletin jobs asked for while the job queue was down are sent once it is back (issue 8 §4).
+    "bulletins-requeue": {
+        "task": "assessments.tasks.bulletins_requeue",
+        "schedule": crontab(),
     },
     # Draft bulletins of the city and each district for last quarter, compiled after the
     # quarter-close job has recorded the missed meetings; idempotent.
