@@ -147,16 +147,26 @@ def _open_page(request, browser, live_server, log: BrowserLog, **context_options
     try:
         yield page
     finally:
-        report = getattr(request.node, "rep_call", None)
-        if report is not None and report.failed:
-            artifacts = Path(request.config.rootpath) / "test-artifacts" / "e2e"
-            artifacts.mkdir(parents=True, exist_ok=True)
-            name = re.sub(r"[^\w.\[\]-]+", "_", request.node.name)
-            try:
-                page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
-            except Exception as error:  # a missing screenshot must not hide the failure
-                print(f"could not save a screenshot of {request.node.nodeid}: {error}")
+        keep_screenshot_if_failed(request, page)
         context.close()
+
+
+def keep_screenshot_if_failed(request, page) -> Path | None:
+    """When the test's call failed, save the whole page as test-artifacts/e2e/<test name>.png and
+    return the path. A screenshot that cannot be taken is reported, never raised over the failure."""
+    report = getattr(request.node, "rep_call", None)
+    if report is None or not report.failed:
+        return None
+    artifacts = Path(request.config.rootpath) / "test-artifacts" / "e2e"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.\[\]-]+", "_", request.node.name)
+    path = artifacts / f"{name}.png"
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except Exception as error:  # a missing screenshot must not hide the failure
+        print(f"could not save a screenshot of {request.node.nodeid}: {error}")
+        return None
+    return path
 
 
 @pytest.fixture
