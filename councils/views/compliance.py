@@ -56,6 +56,7 @@ class ComplianceListView(ScopedMixin, ListView):
             councils = councils.filter(community__street_id=self.street)
         if self.district.isdigit():
             councils = councils.filter(community__street__district_id=self.district)
+        self.councils = councils  # the filtered councils, for the count of those behind
         self.show = self.request.GET.get("show", "behind")
         if self.show == "all":
             queryset = compliance.with_quarter(councils, self.quarter)
@@ -120,7 +121,7 @@ class ComplianceListView(ScopedMixin, ListView):
             show=self.show,
             sort=self.sort,
             query_string=query.urlencode(),
-            behind_count=compliance.behind(self.scoped(Council), self.quarter).count()
+            behind_count=compliance.behind(self.councils, self.quarter).count()
             if self.show == "all"
             else None,
         )
