@@ -161,6 +161,7 @@ def test_unauthorised_spending_is_saved_and_flagged_r1_7_r1_8(client, side_a, si
     client.force_login(user_with_role(Role.STREET_STAFF, side_a))
     page = client.get(reverse("violation_list"), {"kind": kind}).content.decode()
     assert entry.number in page and str(violation.get_kind_display()) in page
+    assert f'<a href="{entry.get_absolute_url()}">{entry.number}</a>' in page  # the entry is one click away
     detail = client.get(reverse("violation_detail", args=[violation.pk])).content.decode()
     assert "系统自动" in detail
 
