@@ -9,7 +9,7 @@ TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production-01234
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) STATICFILES_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage \
 	SECURE_SSL_REDIRECT=false
 
-.PHONY: run test bench install sysdeps sysdeps-test services messages lint pytest format vendor lock clean
+.PHONY: run test bench load install sysdeps sysdeps-test services messages lint pytest format vendor lock clean
 
 run: sysdeps install
 	DEBUG=true $(PY) manage.py migrate --noinput
@@ -22,6 +22,13 @@ test: sysdeps-test install services messages lint pytest
 # A generated city at a tenth and at full size, page timings, throughput, import (bench/README.md).
 bench: sysdeps-test install services messages
 	$(TEST_ENV) $(PY) -m bench.run $(BENCH_ARGS)
+
+# The demo city under 100 simulated users for 60 s on loopback: gunicorn, a Celery worker,
+# requests/s and p50/p95/p99 per journey, errors against a target of none (load/run.py).
+# LOAD_ARGS="-u 50 -t 30s" for fewer users or a shorter run; the job queue is Redis database 13.
+LOAD_REDIS_URL ?= redis://127.0.0.1:6379/13
+load: sysdeps-test install services messages
+	$(TEST_ENV) LOAD_REDIS_URL=$(LOAD_REDIS_URL) $(PY) -m load.run $(LOAD_ARGS)
 
 install: $(VENV)/.installed
 

@@ -1,0 +1,1 @@
+"""`make load`: the demo city under a bounded load of simulated users on loopback (load/run.py)."""
