@@ -86,6 +86,13 @@ class DistrictForm(ScopedModelForm):
         model = District
         fields = ["name", "code"]
 
+    def clean_code(self):
+        # GB/T 2260: six digits, e.g. 350402 for 梅列区; anything else is refused, not stored.
+        code = (self.cleaned_data.get("code") or "").strip()
+        if code and not (len(code) == 6 and code.isascii() and code.isdigit()):
+            raise forms.ValidationError(_("行政区划代码应为6位数字，例如 350402。"))
+        return code
+
 
 class StreetForm(ScopedModelForm):
     capability = Capability.MANAGE_TREE

@@ -1,6 +1,7 @@
 """Forms for seats on councils, responsible areas and contacts with residents (R-1.3)."""
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import Building, ContactLog, CouncilTerm, Membership, MemberUnit
@@ -94,3 +95,18 @@ class CouncilTermForm(forms.ModelForm):
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Terms are counted from the first (第一届); the column itself would take a 0.
+        self.fields["number"].min_value = 1
+        self.fields["number"].validators.append(MinValueValidator(1))
+        self.fields["number"].widget.attrs["min"] = 1
+
+    def clean(self):
+        # Said on the field in words, before the database's check would name its constraint.
+        data = super().clean()
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on <= starts_on:
+            self.add_error("ends_on", _("本届截止日期应晚于起始日期。"))
+        return data

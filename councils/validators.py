@@ -1,8 +1,11 @@
 """Validators for Chinese identifiers (DESIGN.md invariant 8)."""
 
 import re
+from datetime import date, datetime
 
+from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # GB 32100-2015: 18 characters from this alphabet (no I, O, S, V, Z), the last one a check
@@ -76,3 +79,32 @@ class MinimumLengthValidator:
 
     def get_help_text(self) -> str:
         return _("密码至少需要 %(min_length)d 个字符。") % {"min_length": self.min_length}
+
+
+# The years the portal keeps (like its year fields): a date typed outside them is a slip of the
+# keyboard or a probe, never a record — 1900 or 2999 would skew ledgers, deadlines and quarters.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+def validate_plausible_date(value: date | datetime) -> None:
+    day = timezone.localdate(value) if isinstance(value, datetime) and timezone.is_aware(value) else value
+    if isinstance(day, datetime):
+        day = day.date()
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(
+            _("日期须在 %(first)d 年至 %(last)d 年之间，请核对年份。"),
+            code="implausible_date",
+            params={"first": EARLIEST_DATE.year, "last": LATEST_DATE.year},
+        )
+
+
+def plausible_dates(form: forms.BaseForm) -> forms.BaseForm:
+    """Every date and date-time field of the form refuses a day outside the portal's years."""
+    for field in form.fields.values():
+        if (
+            isinstance(field, forms.DateField | forms.DateTimeField)
+            and validate_plausible_date not in field.validators
+        ):
+            field.validators.append(validate_plausible_date)
+    return form

@@ -3,6 +3,7 @@ typed and offer choices from the user's scope; the rules live in finance/service
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -27,6 +28,10 @@ AMOUNT_ERRORS = {
 }
 
 
+PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
 def date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -42,7 +47,12 @@ class AmountField(forms.DecimalField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = value.strip().replace(",", "").replace("，", "").replace(" ", "")
+            value = value.strip().replace("，", ",").replace(" ", "")
+            # Only a plain number, with commas only between groups of three digits: "1e3", "NaN",
+            # "1_000" or a decimal comma ("1,00") would otherwise be read as some other amount.
+            if value and not (PLAIN_NUMBER.match(value) or GROUPED_NUMBER.match(value)):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            value = value.replace(",", "")
         return super().to_python(value)
 
 

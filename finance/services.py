@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Max, Q, Sum
+from django.db.models import F, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,6 +49,18 @@ def fund_of(council: Council) -> Fund:
     return fund
 
 
+def council_founded_on(council: Council) -> date | None:
+    """The first day the council existed, as recorded: its first term's start (or the current
+    term's, when no term is recorded) or its first unit's joining, whichever is earlier."""
+    days = [
+        council.term_start,
+        council.terms.aggregate(first=Min("starts_on"))["first"],
+        council.memberships.aggregate(first=Min("joined_on"))["first"],
+    ]
+    known = [d for d in days if d is not None]
+    return min(known) if known else None
+
+
 def check_upload(upload: UploadedFile | None, *, field: str = "receipt") -> str:
     """A receipt or evidence file, checked like every document of the portal; its name."""
     if upload is None:
@@ -80,6 +92,10 @@ def entry_post(
         raise ValidationError(_("冲正请在原记录上操作。"))
     if entry_date > today():
         raise ValidationError({"entry_date": _("发生日期不能晚于今天。")})
+    founded = council_founded_on(council)
+    if founded is not None and entry_date < founded:
+        message = _("发生日期早于理事会成立（%(date)s），专项资金当时尚不存在。") % {"date": founded}
+        raise ValidationError({"entry_date": message})
     amount = Decimal(amount).quantize(Decimal("0.01"))
     if kind == LedgerEntry.Kind.CONTRIBUTION:
         if unit is None:

@@ -13,10 +13,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from councils.models import Building, Community, MemberUnit, ResponsibleArea
 from councils.periods import today
+from councils.services.meetings import image_check
 
 from .models import (
     DEFAULT_DEADLINE_DAYS,
@@ -42,12 +43,11 @@ def photo_process(upload: UploadedFile) -> tuple[ContentFile, int, int]:
     1600 px, and re-encoded as JPEG without EXIF — so no GPS tag or camera detail is kept."""
     if upload.size > MAX_PHOTO_BYTES:
         raise ValidationError(_("照片“%(name)s”超过 10 MB 的上限。") % {"name": upload.name})
-    upload.seek(0)
     try:
-        with Image.open(upload) as probe:
-            kind = probe.format
-            probe.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+        kind, _width, _height = image_check(upload)  # refuses a header claiming too many pixels
+    except ValidationError as error:
+        if error.code == "image_too_large":
+            raise
         raise ValidationError(
             _("文件“%(name)s”不是照片：只接受 JPEG 或 PNG 图片（按文件内容识别，与扩展名无关）。")
             % {"name": upload.name}
@@ -204,9 +204,8 @@ def finding_transition(
             _("当前状态为“%(from)s”，不能直接变为“%(to)s”。")
             % {"from": finding.get_status_display(), "to": Finding.Status(to).label}
         )
-    for upload in after_photos:
-        photo_add(finding=finding, stage=FindingPhoto.Stage.AFTER, upload=upload, by=by)
-    has_after = finding.photos.filter(stage=FindingPhoto.Stage.AFTER).exists()
+    processed = [photo_process(upload) for upload in after_photos]  # all checked before any is stored
+    has_after = bool(processed) or finding.photos.filter(stage=FindingPhoto.Stage.AFTER).exists()
     if to in (Finding.Status.RECTIFIED, Finding.Status.VERIFIED) and not has_after:
         raise ValidationError({"after_photos": _("请上传整改后的现场照片。")})
     if to == Finding.Status.ORDERED:
@@ -229,6 +228,15 @@ def finding_transition(
     finding.status = to
     finding.full_clean()
     finding.save()
+    for content, width, height in processed:  # stored only once every check has passed
+        FindingPhoto.objects.create(
+            finding=finding,
+            stage=FindingPhoto.Stage.AFTER,
+            image=content,
+            width=width,
+            height=height,
+            uploaded_by=by,
+        )
     FindingEvent.objects.create(finding=finding, from_status=before, to_status=to, note=note.strip(), by=by)
     return finding
 

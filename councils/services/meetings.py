@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
 
 from ..models import (
     AgendaItem,
@@ -31,6 +32,9 @@ SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
 )
+# More than any phone camera takes; an image whose header claims more is refused before it is
+# decoded (a small file can claim billions of pixels: a decompression bomb).
+MAX_IMAGE_PIXELS = 40_000_000
 MEETING_FIELDS = ["held_at", "kind", "place", "minutes", "status", "eligible_count", "present_count"]
 
 
@@ -289,7 +293,40 @@ def document_check(upload: UploadedFile, *, field: str | None = None) -> str:
             _("文件“%(name)s”不是 PDF、JPEG 或 PNG 文件（按文件内容识别，与扩展名无关）。")
             % {"name": upload.name}
         )
+    if content_type.startswith("image/"):
+        try:
+            image_check(upload)
+        except ValidationError as error:
+            refuse(error.messages[0])
     return content_type
+
+
+def image_check(upload: UploadedFile) -> tuple[str, int, int]:
+    """The format, width and height of an image whose header Pillow can read and whose size is
+    within MAX_IMAGE_PIXELS; nothing is decoded. A ValidationError otherwise."""
+    upload.seek(0)
+    too_large = False
+    try:
+        with Image.open(upload) as probe:
+            kind, (width, height) = probe.format, probe.size
+            too_large = width * height > MAX_IMAGE_PIXELS
+            if not too_large:
+                probe.verify()
+    except Image.DecompressionBombError:
+        too_large = True
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise ValidationError(
+            _("文件“%(name)s”已损坏，或不是有效的 JPEG 或 PNG 图片。") % {"name": upload.name},
+            code="image_unreadable",
+        ) from error
+    finally:
+        upload.seek(0)
+    if too_large:
+        raise ValidationError(
+            _("图片“%(name)s”超过 4000 万像素的上限，请缩小后再上传。") % {"name": upload.name},
+            code="image_too_large",
+        )
+    return kind, width, height
 
 
 @transaction.atomic

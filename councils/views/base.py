@@ -14,6 +14,7 @@ from django_filters.views import FilterView
 from .. import selectors, services
 from ..roles import CAPABILITIES, Level
 from ..scoping import grants_of, has_capability
+from ..validators import plausible_dates
 
 PAGE_SIZE = 25
 
@@ -46,6 +47,11 @@ class ScopedMixin(LoginRequiredMixin):
 
     def scoped(self, model, capability: str | None = None):
         return model.objects.visible_to(self.request.user, capability=capability or self.capability)
+
+    def get_form(self, form_class=None):
+        # Reached by every form page (they all build on this mixin): dates in the portal's years.
+        form = super().get_form(form_class)
+        return form if form is None else plausible_dates(form)
 
     def get_queryset(self):
         return self.scoped(self.model)

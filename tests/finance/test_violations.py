@@ -27,7 +27,11 @@ from finance.models import Category, LedgerEntry, Violation
 from tests.conftest import PDF_BYTES, build_side, user_with_role
 from tests.factories import CommunityFactory, CouncilFactory, MembershipFactory, MemberUnitFactory
 
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+# A real 1 × 1 PNG: images are checked by Pillow, not by their first bytes alone.
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+    b"\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 pytestmark = pytest.mark.django_db
 
