@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -780,6 +781,35 @@ def paragraphs(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+# A long paragraph is printed as runs of about this many characters (see `pieces`).
+PIECE_CHARS = 240
+PIECE_ENDS = "、，；。："
+# Where a run may end: after one of those marks, unless the next character may not start a line.
+PIECE_END = re.compile(r"[、，；。：](?![、，；。：）」』》〉？！…—])")
+
+
+def pieces(line: str, size: int = PIECE_CHARS) -> list[str]:
+    """One paragraph as consecutive runs of about `size` characters, each ending after a Chinese
+    punctuation mark (none is cut elsewhere). The print template puts each run in its own <span>:
+    the renderer splits a line off a run's remaining text, so one run of 70,000 characters (every
+    unit of a city named in one paragraph) costs it time growing with the square of the length;
+    runs keep it linear. The printed lines are the same: a line may break after those marks."""
+    out, start = [], 0
+    while len(line) - start > size:
+        window = PIECE_END.finditer(line, start + 1, min(len(line), start + size + 1))
+        ends = [m.end() for m in window if m.end() <= start + size]
+        if not ends:
+            later = PIECE_END.search(line, start + size)
+            if later is None:
+                break
+            ends = [later.end()]
+        out.append(line[start : ends[-1]])
+        start = ends[-1]
+    if start < len(line):
+        out.append(line[start:])
+    return out
+
+
 def issuer_size(issuer: str) -> str:
     """The red issuer's font size in points ("27.5"): as large as fits the 156 mm type area on one
     line, never below 16 pt. A string, so no locale can put a comma into the CSS."""
@@ -797,7 +827,7 @@ def print_context(bulletin: Bulletin) -> dict:
     return {
         "bulletin": bulletin,
         "draft": bulletin.serial is None,
-        "sections": [(heading, lines) for heading, lines in sections if lines],
+        "sections": [(heading, [pieces(line) for line in lines]) for heading, lines in sections if lines],
         "streets": (bulletin.facts or {}).get("streets", []),
         "city": bulletin.district_id is None,
         "issuer_size": issuer_size(bulletin.issuer),

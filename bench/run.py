@@ -31,7 +31,7 @@ SIZES = {"small": 0.1, "full": 1.0}
 TARGET_P50_MS = 50.0
 TARGET_RATIO = 0.30
 TARGET_IMPORT_S = 10.0
-# Bulletin rows: measured once the bulletins exist (issue 7); until then the table says so.
+# Bulletin rows (issue 8 §2): bench.bulletins measures them; the table marks their targets.
 BULLETINS = [("district bulletin 区级通报", "district"), ("city bulletin 市级通报", "city")]
 NOT_YET = "not measured yet"
 
@@ -143,10 +143,82 @@ def mark(met: bool | None) -> str:
 
 
 def bulletin_rows(sizes_info: dict, measured: dict) -> list[dict]:
-    """HOOK for the district and city bulletins (issue 8 §2): time, peak memory, pages, file size
-    and the headless-browser peer with its ratio, against ≤ 2 s / ≤ 8 s, ≤ 500 MB and ≤ 2× the
-    peer. Not measured yet: the bulletins are being built."""
-    return [{"name": name, "level": level, "status": NOT_YET} for name, level in BULLETINS]
+    """The district and city bulletins (issue 8 §2), measured on each size by bench.bulletins: the
+    job's time, the peak memory of a fresh process, pages, file size and the headless-browser peer
+    with our renderer's ratio to it; the targets (≤ 2 s / ≤ 8 s, ≤ 500 MB, ≤ 2× the peer) are
+    judged at the largest size. BENCH_BULLETINS=0 leaves them out; BENCH_BULLETIN_REPEAT and
+    BENCH_BULLETIN_PRINTS set the job runs and the peer's prints per bulletin."""
+    from . import bulletins
+
+    if os.environ.get("BENCH_BULLETINS", "1").strip().lower() in ("0", "false", "no"):
+        return [{"name": name, "level": level, "status": "skipped"} for name, level in BULLETINS]
+    repeat = int(os.environ.get("BENCH_BULLETIN_REPEAT", bulletins.REPEAT))
+    prints = int(os.environ.get("BENCH_BULLETIN_PRINTS", bulletins.PRINTS))
+    labels = list(sizes_info)
+    per_size = {
+        label: bulletins.measure_size(
+            label, sizes_info[label]["url"], out_dir=VAR, repeat=repeat, prints=prints
+        )
+        for label in labels
+    }
+    rows = []
+    for name, level in BULLETINS:
+        row: dict = {"name": name, "level": level}
+        for label in labels:
+            row[label] = per_size[label][level]
+        top = row[labels[-1]]
+        errors = [f"{label}: {row[label]['error']}" for label in labels if "error" in row[label]]
+        row["status"] = "; ".join(errors) if errors else "measured"
+        verdicts = bulletins.verdicts(level, top)
+        row["time_target_met"] = verdicts["time"]
+        row["memory_target_met"] = verdicts["memory"]
+        row["ratio_target_met"] = verdicts["ratio"]
+        row["targets"] = {
+            "job_seconds": bulletins.TARGET_SECONDS[level],
+            "peak_mb": bulletins.TARGET_PEAK_MB,
+            "render_over_peer": bulletins.TARGET_PEER_RATIO,
+        }
+        rows.append(row)
+    return rows
+
+
+def bulletin_lines(report: dict) -> list[str]:
+    """The bulletin rows of the table: one line per size, the marks on the largest."""
+    bulletins = report["bulletins"]
+    if not any(label in row for row in bulletins for label in report["sizes"]):
+        return [f"{pad(row['name'], 43)}{row['status']}" for row in bulletins]
+    head = (
+        f"{'bulletin':<28}{'size':<7}{'job s':>7}{'cpu s':>7}{'pdf s':>7}{'peak MB':>8}{'pages':>6}{'KB':>6}"
+        f"{'peer s':>8}{'pdf/peer':>9}  {'job ≤ 2/8 s':<12}{'peak ≤ 500 MB':<14}{'≤ 2× peer':<10}"
+    )
+    head = head.rstrip()
+    lines = ["", head, "-" * width(head)]
+    labels = list(report["sizes"])
+    for row in bulletins:
+        for label in labels:
+            size = row.get(label)
+            if size is None:
+                continue
+            first = pad(row["name"] if label == labels[0] else "", 28) + f"{label:<7}"
+            if "error" in size:
+                lines.append(f"{first}{size['error']}")
+                continue
+            peer = size.get("peer", {})
+            ratio = size.get("ratio")
+            cells = (
+                f"{size['job_s']:>7.2f}{size['job_cpu_s']:>7.2f}{size['render_s']:>7.2f}"
+                f"{size['child_peak_mb']:>8}{size['pages']:>6}"
+                f"{size['kb']:>6}{peer.get('p50_s', float('nan')):>8.2f}"
+                f"{(f'{ratio:.2f}×' if ratio is not None else '—'):>9}  "
+            )
+            marks = (
+                f"{mark(row['time_target_met']):<12}{mark(row['memory_target_met']):<14}"
+                f"{mark(row['ratio_target_met']):<10}"
+                if label == labels[-1]
+                else ""
+            )
+            lines.append(f"{first}{cells}{marks}".rstrip())
+    return lines
 
 
 def combine(sizes_info: dict, measured: dict) -> dict:
@@ -213,10 +285,8 @@ def table(report: dict) -> str:
             f"{pad(row['page'], 24)}{row['role'][:18]:<19}{sizes_cells}  "
             f"{mark(row['queries_equal']):<14}{mark(row['p50_target_met']):<12}"
         )
-    # A hook for the bulletins (issue 7): their time, peak memory, pages, size and the headless
-    # browser peer go here once the bulletins exist.
-    for bulletin in report["bulletins"]:
-        lines.append(f"{pad(bulletin['name'], 43)}{bulletin['status']}")
+    # The bulletins (issue 8 §2): time, peak memory, pages, size and the headless browser peer.
+    lines += bulletin_lines(report)
     lines.append("")
     for throughput in (report["throughput"], report.get("throughput_persistent")):
         if not throughput:
