@@ -80,6 +80,8 @@ def measure_throughput(
     """Minimal view, healthz and street dashboard on one gunicorn; `conn_max_age` overrides the
     environment's CONN_MAX_AGE (0: a new database connection, and a cold server process, per
     request)."""
+    from django.conf import settings
+
     cookie = session_cookie(user)
     port = free_port()
     gunicorn = Path(sys.executable).parent / "gunicorn"
@@ -130,5 +132,5 @@ def measure_throughput(
         "dashboard_rps": round(dashboard, 1),
         "ratio": round(dashboard / minimal, 3) if minimal else 0.0,
         "errors": sum(failed for _ok, failed in totals.values()),
-        "conn_max_age": env.get("CONN_MAX_AGE", "0"),
+        "conn_max_age": env.get("CONN_MAX_AGE", str(settings.DATABASES["default"]["CONN_MAX_AGE"])),
     }

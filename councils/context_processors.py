@@ -1,10 +1,12 @@
 """The navigation a user sees, from their roles alone (no query beyond the cached grants)."""
 
+from functools import lru_cache
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .roles import Capability, Level
-from .scoping import grants_of, has_capability
+from .roles import CAPABILITIES, Capability, Level
+from .scoping import grants_of
 
 DEPTH = {
     Level.CITY: 0,
@@ -55,37 +57,49 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    grants = grants_of(user)
+    return menus(tuple(sorted((g.role, g.level, g.node_id or 0) for g in grants_of(user))))
+
+
+@lru_cache(maxsize=4096)
+def menus(grants: tuple[tuple[str, str, int], ...]) -> dict:
+    """The menus of everyone holding these (role, level, node) assignments, built once per
+    process: some thirty URL reversals that every page would otherwise repeat (issue 8 §2).
+    The labels stay lazy, so each page shows them in its own language."""
     if not grants:
         return {"nav_tree": [], "nav_items": [], "nav_patrols": [], "nav_assessments": [], "nav_surveys": []}
-    top = min(DEPTH[g.level] for g in grants)
-    levels = {g.level for g in grants}
+    roles = {role for role, _level, _node in grants}
+
+    def holds(capability: str) -> bool:
+        return bool(roles & CAPABILITIES[capability])
+
+    top = min(DEPTH[level] for _role, level, _node in grants)
+    levels = {level for _role, level, _node in grants}
     tree = [(reverse(name), label, name) for name, label, deepest in TREE if DEPTH[deepest] >= top]
     if levels == {Level.MEMBER_UNIT}:
         tree = []  # a unit contact works with its unit and councils, not the tree
     items = [(reverse(name), label, name) for name, label in WORK]
     patrols = [(reverse(name), label, name) for name, label in PATROLS]
-    if has_capability(user, Capability.REVIEW_COMPLIANCE):
+    if holds(Capability.REVIEW_COMPLIANCE):
         items.append((reverse("compliance_list"), _("会议督查"), "compliance_list"))
         patrols.append((reverse("patrol_stats"), _("巡查统计"), "patrol_stats"))
-    if has_capability(user, Capability.MANAGE_USERS):
+    if holds(Capability.MANAGE_USERS):
         items.append((reverse("user_list"), _("用户与角色"), "user_list"))
     assessments = [(reverse(name), label, name) for name, label in ASSESSMENTS]
-    units = [g.node_id for g in grants if g.level == Level.MEMBER_UNIT]
+    units = [node for _role, level, node in grants if level == Level.MEMBER_UNIT]
     if units:
         assessments.insert(0, (reverse("unit_scorecard", args=[units[0]]), _("本单位考核"), "unit_scorecard"))
-    if has_capability(user, Capability.REQUEST_REPORTS):
+    if holds(Capability.REQUEST_REPORTS):
         assessments.insert(2, (reverse("report_list"), _("排名报告"), "report_list"))
-    if has_capability(user, Capability.MANAGE_BULLETINS):
+    if holds(Capability.MANAGE_BULLETINS):
         items.append((reverse("bulletin_list"), _("通报"), "bulletin_list"))
-    if has_capability(user, Capability.NOMINATE_CASES):
+    if holds(Capability.NOMINATE_CASES):
         assessments.append((reverse("modelcase_list"), _("典型案例"), "modelcase_list"))
     surveys = [(reverse("survey_round_list"), _("调查轮次"), "survey_round_list")]
     if levels & {Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY}:
         surveys.insert(0, (reverse("survey_results"), _("调查结果"), "survey_results"))
-    if has_capability(user, Capability.PRINT_POSTERS):
+    if holds(Capability.PRINT_POSTERS):
         surveys.append((reverse("survey_poster_list"), _("二维码海报"), "survey_poster_list"))
-    if has_capability(user, Capability.MANAGE_SURVEYS):
+    if holds(Capability.MANAGE_SURVEYS):
         surveys.append((reverse("questionnaire_list"), _("问卷版本"), "questionnaire_list"))
     return {
         "nav_tree": tree,

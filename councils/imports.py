@@ -36,13 +36,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import services
+from . import caching, dashboard, services
 from .models import ChangeLog, Council, Membership, MemberUnit, Street
 from .periods import today
 from .roles import Capability
 from .services.history import snapshot
 from .services.members import TRACKED as SEAT_TRACKED
-from .validators import credit_code_check_char, validate_credit_code
+from .validators import EARLIEST_DATE, LATEST_DATE, credit_code_check_char, validate_credit_code
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -464,6 +464,9 @@ class Checker:
                 )
             elif joined_on > self.today:
                 error(JOINED, _("加入日期不能晚于今天。"))
+            elif joined_on < EARLIEST_DATE:  # as on the pages: 1900 is a slip, not a record
+                years = {"first": EARLIEST_DATE.year, "last": LATEST_DATE.year}
+                error(JOINED, _("日期须在 %(first)d 年至 %(last)d 年之间，请核对年份。") % years)
         if council is None or position is None or joined_on is None:
             return None
         seat = Membership(
@@ -617,6 +620,7 @@ def units_import(*, rows: list[UnitRow], by) -> ImportResult:
             # Uniqueness was checked for the whole sheet at once; the database still guards it.
             MemberUnit.objects.bulk_create([row.unit for row in new], batch_size=SAVE_BATCH)
             _seat_new_units([row for row in seat_rows if id(row.unit) in created], by=by)
+            caching.bump(dashboard.TAG)  # bulk inserts send no signals: the counts go stale here
             for row in seat_rows:
                 if id(row.unit) in created:
                     continue

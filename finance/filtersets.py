@@ -11,12 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from councils.filtersets import ScopedFilterSet
 from councils.forms_meetings import year_choices
 from councils.models import Council, Street
+from councils.widgets import QuickSelect
 
 from .models import Category, LedgerEntry, Pledge, Violation
 
 
 def select():
-    return forms.Select(attrs={"class": "form-select"})
+    # Written out in one pass: the city's lists of councils and communities are long.
+    return QuickSelect(attrs={"class": "form-select"})
 
 
 def has_violation():
@@ -87,7 +89,7 @@ class StreetLedgerFilter(LedgerFilterBase):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         # The choice field is built from the filter's queryset: scope and sort both.
-        councils = Council.objects.visible_to(user).order_by("name")
+        councils = Council.objects.visible_to(user).only("name").order_by("name")  # a city has a thousand
         self.filters["council"].queryset = self.form.fields["council"].queryset = councils
 
 

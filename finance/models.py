@@ -158,7 +158,11 @@ class LedgerEntry(ScopedModel):
                 condition=~Q(kind="contribution") | Q(unit__isnull=False), name="entry_contribution_has_unit"
             ),
         ]
-        indexes = [models.Index(fields=["fund", "entry_date"], name="entry_fund_date")]
+        indexes = [
+            models.Index(fields=["fund", "entry_date"], name="entry_fund_date"),
+            # The street's review lists the entries of its scope newest first (issue 8 §2).
+            models.Index(fields=["-entry_date", "-id"], name="entry_newest_first"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.get_kind_display()} {self.amount}"

@@ -22,12 +22,17 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from councils.models import Council
+from councils.models import Community, Council, MemberUnit, Street
 
-from .models import Budget, Category, Fund, LedgerEntry
+from .models import Budget, Category, Fund, LedgerEntry, Violation
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
+# The street's review keeps the totals of its filtered set a while (finance.views.cached_totals):
+# a save or delete of any of these drops them, since the totals count the entries and flags and
+# the filters search or scope by these names and places.
+TOTALS_TAG = "ledger-totals"
+TOTALS_COUNTED = (LedgerEntry, Violation, Fund, Council, Community, Street, MemberUnit)
 
 
 def balance_at(fund: Fund, day: date) -> Decimal:

@@ -13,10 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from councils.filtersets import ScopedFilterSet
 from councils.models import Building, Community
 from councils.periods import SHANGHAI, today
+from councils.roles import Level
+from councils.scoping import grants_of
+from councils.widgets import QuickSelect
 
 from .models import Category, Finding, Patrol
 
 OPEN, FIXED, CLOSED, ALL = "open", "fixed", "closed", "all"
+# Scopes that hold more buildings than one list of choices should offer.
+WIDE_SCOPES = {Level.CITY, Level.DISTRICT, Level.STREET}
 STATUS_GROUPS = {
     OPEN: Q(status__in=Finding.OPEN),
     FIXED: Q(status__in=Finding.FIXED),
@@ -25,7 +30,8 @@ STATUS_GROUPS = {
 
 
 def select():
-    return forms.Select(attrs={"class": "form-select"})
+    # Written out in one pass: the city's lists of councils and communities are long.
+    return QuickSelect(attrs={"class": "form-select"})
 
 
 def overdue_q() -> Q:
@@ -100,14 +106,24 @@ class FindingFilter(ScopedFilterSet):
         # The form is built by now: order (and join for the labels) its own choice querysets.
         fields = self.form.fields
         fields["community"].queryset = fields["community"].queryset.order_by("name")
-        buildings = (
-            fields["building"].queryset.select_related("community").order_by("community__name", "name")
-        )
-        community = self.data.get("community")
-        if community and str(community).isdigit():  # a long list gets short once a community is chosen
-            buildings = buildings.filter(community_id=community)
-        fields["building"].queryset = buildings
+        fields["building"].queryset = self.building_choices(fields["building"].queryset, kwargs["user"])
         fields["overdue"].widget.attrs["class"] = "form-check-input d-block"
+
+    def building_choices(self, buildings, user):
+        """The buildings of the chosen community (or of the chosen building's, as the statistics'
+        repeat spots link). A street or more holds thousands of buildings, too many to offer at
+        once: until a community is chosen there the list offers none (issue 8 §2); a community's
+        or a council's user is offered all of theirs."""
+        buildings = buildings.select_related("community").order_by("community__name", "name")
+        community, building = self.data.get("community"), self.data.get("building")
+        if community and str(community).isdigit():
+            return buildings.filter(community_id=community)
+        if building and str(building).isdigit():
+            return buildings.filter(community__in=Building.objects.filter(pk=building).values("community"))
+        if {g.level for g in grants_of(user)} & WIDE_SCOPES:
+            self.form.fields["building"].empty_label = _("全部（选择社区后可选楼栋）")
+            return buildings.none()
+        return buildings
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

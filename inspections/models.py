@@ -155,7 +155,13 @@ class Finding(ScopedModel):
         verbose_name = _("巡查发现")
         verbose_name_plural = _("巡查发现")
         ordering = ["-reported_at"]
-        indexes = [models.Index(fields=["community", "category", "reported_at"], name="finding_spot_time")]
+        indexes = [
+            models.Index(fields=["community", "category", "reported_at"], name="finding_spot_time"),
+            # The list, newest first, and the statistics of a period (issue 8 §2).
+            models.Index(fields=["-reported_at", "-id"], name="finding_newest_first"),
+            # The counts of open and overdue findings.
+            models.Index(fields=["status", "deadline"], name="finding_status_deadline"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="closed") | ~Q(closed_reason=""), name="finding_closed_has_reason"

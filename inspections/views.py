@@ -14,7 +14,7 @@ from operator import attrgetter, or_
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import include, path
@@ -235,8 +235,11 @@ class FindingListView(XlsxExportMixin, ScopedListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["counts"] = self.scoped(Finding).aggregate(
-            open=Count("pk", filter=Q(status__in=Finding.OPEN)), overdue=Count("pk", filter=overdue_q())
+        # Both counts are of open findings: read from the (status, deadline) index alone.
+        context["counts"] = (
+            self.scoped(Finding)
+            .filter(status__in=Finding.OPEN)
+            .aggregate(open=Count("status"), overdue=Count("status", filter=overdue_q()))
         )
         return context
 

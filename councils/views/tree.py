@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
 
-from .. import compliance, filtersets, forms, selectors, services
+from .. import compliance, dashboard, filtersets, forms, selectors, services
 from ..models import (
     Building,
     Community,
@@ -34,8 +34,8 @@ from ..models import (
     Task,
 )
 from ..periods import Quarter, today
-from ..roles import Capability, Level
-from ..scoping import grants_of, has_capability
+from ..roles import Capability
+from ..scoping import grants_of
 from .base import (
     PAGE_SIZE,
     BreadcrumbMixin,
@@ -65,37 +65,11 @@ class HomeView(ScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        grants = grants_of(user)
-        levels = {g.level for g in grants}
-        context["summary"] = selectors.scope_summary(user)
-        context["grants"] = RoleAssignment.objects.filter(user=user).select_related(
-            "district", "street", "community", "council", "member_unit"
-        )
-        if Level.CITY in levels or Level.DISTRICT in levels:
-            context["districts"] = selectors.districts_with_counts(District.objects.visible_to(user))
-        if levels & {Level.DISTRICT, Level.STREET}:
-            context["streets"] = selectors.streets_with_counts(Street.objects.visible_to(user))[:50]
-        if levels & {Level.STREET, Level.COMMUNITY}:
-            context["communities"] = selectors.communities_with_counts(Community.objects.visible_to(user))[
-                :50
-            ]
-        if levels & {Level.COUNCIL, Level.MEMBER_UNIT}:
-            context["councils"] = selectors.councils_with_counts(Council.objects.visible_to(user))[:50]
-        if Level.MEMBER_UNIT in levels:
-            context["units"] = selectors.units_with_counts(
-                MemberUnit.objects.visible_to(user).filter(
-                    pk__in=[g.node_id for g in grants if g.level == Level.MEMBER_UNIT]
-                )
-            )
-        if has_capability(user, Capability.REVIEW_COMPLIANCE):
-            quarter = Quarter.current()
-            context["quarter"] = quarter
-            context["behind_count"] = compliance.behind(Council.objects.visible_to(user), quarter).count()
-        open_tasks = Task.objects.visible_to(user).filter(status=Task.Status.OPEN)
-        context["task_counts"] = open_tasks.aggregate(
-            open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today()))
-        )
-        if not grants:
+        # The counts are the same for everyone with the same scope: kept a minute, dropped on
+        # every write to what they count (councils.dashboard).
+        counts = dashboard.scope_counts(user)
+        context.update(counts, grants=counts["grant_labels"])
+        if not grants_of(user):
             context["no_roles"] = True
         # Other apps add cards through settings.DASHBOARD_PANELS (dotted paths of functions taking
         # the request and returning a context with its "template", or None), so this app imports
