@@ -18,12 +18,11 @@ import time
 import unicodedata
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-import psycopg2
-
+from . import databases
 from .city import sizes, version_key
+from .databases import admin, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -38,22 +37,7 @@ NOT_YET = "not measured yet"
 
 def database_urls() -> tuple[str, str]:
     """(URL of the maintenance database, base name of the bench databases)."""
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
-        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal"
-    )
-    parts = urlsplit(url)
-    base = parts.path.lstrip("/") if os.environ.get("BENCH_DATABASE_URL") else "portal_bench"
-    return urlunsplit(parts._replace(path="/postgres")), base
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def admin(url: str):
-    connection = psycopg2.connect(url)
-    connection.autocommit = True
-    return connection
+    return databases.database_urls("BENCH_DATABASE_URL", "portal_bench")
 
 
 def comment_of(url: str, name: str) -> str | None:

@@ -33,10 +33,10 @@ import time
 import unicodedata
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-import psycopg2
+from bench import databases
+from bench.databases import admin, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -57,22 +57,7 @@ SERVER_ERROR = re.compile(
 
 def database_urls() -> tuple[str, str]:
     """(URL of the maintenance database, name of the load database)."""
-    url = os.environ.get("LOAD_DATABASE_URL") or os.environ.get(
-        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal"
-    )
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") if os.environ.get("LOAD_DATABASE_URL") else "portal_load"
-    return urlunsplit(parts._replace(path="/postgres")), name
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def admin(url: str):
-    connection = psycopg2.connect(url)
-    connection.autocommit = True
-    return connection
+    return databases.database_urls("LOAD_DATABASE_URL", "portal_load")
 
 
 def demo_key() -> str:
