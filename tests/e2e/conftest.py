@@ -192,6 +192,9 @@ def sign_in():
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill(password)
         page.get_by_role("button", name="登录").click()
+        # The page a user sees answers taps only once its scripts ran (Bootstrap binds the
+        # menus at the end of the body): wait for that, as a user waits for the page to settle.
+        page.wait_for_load_state("load")
         return page
 
     return _sign_in
