@@ -29,20 +29,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from .chromium import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "bench_bulletins.py"
-CHROMIUM = Path("/usr/bin/chromium")
-# As tests/e2e/conftest.py launches it.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BULLETINS = [("district bulletin 区级通报", "district"), ("city bulletin 市级通报", "city")]
 TARGET_SECONDS = {"district": 2.0, "city": 8.0}
 TARGET_PEAK_MB = 500.0

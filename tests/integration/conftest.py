@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,44 +25,42 @@ def worker_queue(transactional_db):
     db = connection.settings_dict
     host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
     env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}@{host}:{port}/{db['NAME']}"}
-    log = ROOT / "var" / f"worker-{queue}.log"
+    command = worker_command(queue, name=queue)
+    with running(command, env, f"worker-{queue}", ready=lambda text: "ready." in text):
+        yield queue
+
+
+def worker_command(queue: str | None, *, name: str) -> list[str]:
+    """A Celery worker of the portal, one process (solo pool), on `queue` (the default queue when
+    None), named `name`, without the gossip the tests never need."""
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-n", f"{name}@%h"]
+    if queue is not None:
+        command += ["-Q", queue]
+    return [*command, "--without-gossip", "--without-mingle", "--loglevel=INFO"]
+
+
+@contextmanager
+def running(command: list[str], env: dict[str, str], name: str, *, ready):
+    """A service process (a worker, a web server) with its output in var/<name>-<id>.log, started
+    once `ready(log text)` says so; yields (process, log path); stopped and its log removed after."""
+    log = ROOT / "var" / f"{name}-{uuid.uuid4().hex[:6]}.log"
     log.parent.mkdir(exist_ok=True)
     with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                queue,
-                "-n",
-                f"{queue}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=INFO",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
-        while "ready." not in log.read_text():
+        while not ready(log.read_text()):
             if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the worker did not start:\n{log.read_text()[-3000:]}")
+                pytest.fail(f"{name} did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
-        yield queue
+        yield process, log
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
         log.unlink(missing_ok=True)
 
 

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,7 +33,7 @@ from tests.assessments.bulletin_fixtures import (
 )
 from tests.conftest import build_side
 
-from .conftest import wait_for
+from .conftest import running, wait_for, worker_command
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,46 +65,9 @@ def worker(queue: str, *, pause: float = 0.0):
         "BULLETIN_TEST_RENDER_PAUSE": str(pause),
     }
     name = f"{queue}-{uuid.uuid4().hex[:4]}"
-    log = ROOT / "var" / f"worker-{name}.log"
-    log.parent.mkdir(exist_ok=True)
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                queue,
-                "-n",
-                f"{name}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=INFO",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while "ready." not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the worker did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+    command = worker_command(queue, name=name)
+    with running(command, env, f"worker-{name}", ready=lambda text: "ready." in text) as (process, _):
         yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        log.unlink(missing_ok=True)
 
 
 def state_of(pk: int) -> Bulletin:

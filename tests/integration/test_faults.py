@@ -20,7 +20,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,7 +42,7 @@ from tests.assessments.bulletin_fixtures import office_of
 from tests.conftest import build_side
 from tests.factories import PASSWORD
 
-from .conftest import wait_for
+from .conftest import running, wait_for, worker_command
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,30 +119,6 @@ def service_env(redis_url: str, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def running(command: list[str], env: dict[str, str], name: str, ready):
-    """A service process, its output in var/<name>.log; `ready(log_text)` says when it is up."""
-    log = ROOT / "var" / f"{name}-{uuid.uuid4().hex[:6]}.log"
-    log.parent.mkdir(exist_ok=True)
-    with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while not ready(log.read_text()):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"{name} did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield log
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        log.unlink(missing_ok=True)
-
-
-@contextmanager
 def portal(env: dict[str, str]):
     """gunicorn serving the portal on a free loopback port; yields its address."""
     port = free_port()
@@ -159,7 +134,7 @@ def portal(env: dict[str, str]):
         "--timeout",
         "60",
     ]
-    with running(command, env, "fault-gunicorn", lambda text: "Booting worker" in text) as log:
+    with running(command, env, "fault-gunicorn", ready=lambda text: "Booting worker" in text) as (_, log):
         base = f"http://127.0.0.1:{port}"
         assert wait_for(lambda: _answers(base), timeout=30), log.read_text()[-3000:]
         yield base
@@ -175,22 +150,8 @@ def _answers(base: str) -> bool:
 @contextmanager
 def celery_worker(env: dict[str, str]):
     """A worker on the default queue of the test's own Redis."""
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "--pool=solo",
-        "-n",
-        f"fault-{uuid.uuid4().hex[:6]}@%h",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "--loglevel=INFO",
-    ]
-    with running(command, env, "fault-worker", lambda text: "ready." in text) as log:
+    command = [*worker_command(None, name=f"fault-{uuid.uuid4().hex[:6]}"), "--without-heartbeat"]
+    with running(command, env, "fault-worker", ready=lambda text: "ready." in text) as (_, log):
         yield log
 
 
