@@ -66,7 +66,7 @@ def count_rows(cursor, existing_tables: set[str]) -> dict[str, int]:
     counts = {}
     for label, table in counted_models():
         if table in existing_tables:
-            cursor.execute(f"SELECT COUNT(*) FROM {quote(table)}")
+            cursor.execute(f"SELECT COUNT(*) FROM {quote(table)}")  # noqa: S608 (a model's table, quoted)
             counts[label] = cursor.fetchone()[0]
     return counts
 
@@ -92,7 +92,7 @@ def portal_data_present() -> bool:
     with connection.cursor() as cursor:
         for label, table in counted_models():
             if table in tables and (label.split(".")[0] in PORTAL_APPS or table == user_table):
-                cursor.execute(f"SELECT 1 FROM {quote(table)} LIMIT 1")
+                cursor.execute(f"SELECT 1 FROM {quote(table)} LIMIT 1")  # noqa: S608 (a model's table, quoted)
                 if cursor.fetchone():
                     return True
     return False
@@ -125,7 +125,8 @@ def media_files(root: Path) -> list[tuple[str, Path]]:
 
 def tool_major(path: str) -> int | None:
     try:
-        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30, check=True).stdout
+        probe = [path, "--version"]
+        out = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=True).stdout  # noqa: S603
     except (OSError, subprocess.SubprocessError):
         return None
     found = re.search(r"\)\s+(\d+)", out)
@@ -191,7 +192,7 @@ def pg_env_and_args() -> tuple[dict[str, str], list[str]]:
 
 
 def run(command: list[str], env: dict[str, str], what: str) -> None:
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
         raise BackupError(f"{what}失败：{result.stderr.strip()[-2000:]}")
 
@@ -231,17 +232,16 @@ def dump_postgresql(workdir: Path) -> tuple[Path, dict]:
     server_major = connection.pg_version // 10000
     pg_dump, dump_major = pg_dump_for(server_major)
     env, args = pg_env_and_args()
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            cursor.execute("SELECT pg_export_snapshot()")
-            snapshot = cursor.fetchone()[0]
-            tables = set(connection.introspection.table_names(cursor))
-            counts = count_rows(cursor, tables)
-            migrations = applied_migrations(cursor, tables)
-            # pg_dump reads exactly what was counted: the snapshot lives while this transaction does.
-            command = [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}"]
-            run([*command, "--file", str(target), *args], env, "pg_dump 导出数据库")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+        tables = set(connection.introspection.table_names(cursor))
+        counts = count_rows(cursor, tables)
+        migrations = applied_migrations(cursor, tables)
+        # pg_dump reads exactly what was counted: the snapshot lives while this transaction does.
+        command = [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}"]
+        run([*command, "--file", str(target), *args], env, "pg_dump 导出数据库")
     info = {"server_version": server_major, "pg_dump_version": dump_major}
     return target, {"counts": counts, "migrations": migrations, **info}
 
@@ -374,14 +374,17 @@ def restore_postgresql(dump: Path, manifest: dict) -> None:
     dump_major = manifest["database"].get("pg_dump_version", server_major)
     pg_restore = pg_restore_for(server_major, dump_major)
     # Clear what a migrate or an earlier restore left, so the archive's schema comes in whole.
+    # Tables first: their CASCADE takes the views and the sequences they own along.
+    kinds = (("TABLE", ["r", "p"]), ("MATERIALIZED VIEW", ["m"]), ("VIEW", ["v"]), ("SEQUENCE", ["S"]))
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
-        )
-        kinds = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "S": "SEQUENCE"}
-        for name, kind in cursor.fetchall():
-            cursor.execute(f"DROP {kinds[kind]} IF EXISTS {connection.ops.quote_name(name)} CASCADE")
+        for kind, relkinds in kinds:
+            cursor.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind = ANY(%s)",
+                [relkinds],
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"DROP {kind} IF EXISTS {connection.ops.quote_name(name)} CASCADE")
         cursor.execute(
             "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
             "WHERE n.nspname = 'public'"
@@ -425,7 +428,11 @@ def verify(manifest: dict, media_root: Path) -> dict[str, int]:
         counts = count_rows(cursor, tables)
         migrations = applied_migrations(cursor, tables)
     wanted = manifest["database"]["counts"]
-    differing = [f"{label}：应为 {n}，实为 {counts.get(label)}" for label, n in wanted.items() if counts.get(label) != n]
+    differing = [
+        f"{label}：应为 {n}，实为 {counts.get(label)}"
+        for label, n in wanted.items()
+        if counts.get(label) != n
+    ]
     if differing:
         raise BackupError("恢复后的记录数与备份清单不符：" + "；".join(differing))
     if migrations != manifest["database"]["migrations"]:

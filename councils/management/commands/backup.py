@@ -33,11 +33,11 @@ class Command(BaseCommand):
         except BackupError as error:
             raise CommandError(str(error)) from error
         manifest = result.manifest
-        rows = sum(manifest["database"]["counts"].values())
+        tables, rows = len(manifest["database"]["counts"]), sum(manifest["database"]["counts"].values())
         size = sum(meta["size"] for meta in manifest["files"].values())
         self.stdout.write(
             self.style.SUCCESS(f"备份完成：{result.path}")
-            + f"\n  数据库（{manifest['engine']}）：{len(manifest['database']['counts'])} 张表，共 {rows} 条记录"
+            + f"\n  数据库（{manifest['engine']}）：{tables} 张表，共 {rows} 条记录"
             + f"\n  文件：{len(manifest['files'])} 个，共 {size / 1024 / 1024:.1f} MB"
             + f"\n  迁移：{len(manifest['database']['migrations'])} 个已应用"
         )
