@@ -333,18 +333,27 @@ def safe_member_name(name: str) -> PurePosixPath:
     return path
 
 
-def unpack(archive: Path, workdir: Path) -> dict:
-    """Unpack `archive` into `workdir`, checking every file against the manifest."""
+def read_manifest(archive: Path) -> dict:
+    """The manifest alone (the archive's first member), to decide before unpacking anything."""
     if not archive.is_file():
         raise BackupError(f"找不到备份文件：{archive}")
     try:
         with tarfile.open(archive, "r:gz") as tar:
-            try:
-                manifest = json.load(tar.extractfile(MANIFEST))
-            except KeyError:
-                raise BackupError("这不是平台的备份文件：缺少 manifest.json。") from None
-            if manifest.get("format") != FORMAT:
-                raise BackupError(f"不认识的备份格式：{manifest.get('format')}")
+            first = tar.next()
+            if first is None or first.name != MANIFEST:
+                raise BackupError("这不是平台的备份文件：缺少 manifest.json。")
+            manifest = json.load(tar.extractfile(first))
+    except (tarfile.TarError, OSError, EOFError, json.JSONDecodeError) as error:
+        raise BackupError(f"备份文件已损坏或无法读取：{error}") from error
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"不认识的备份格式：{manifest.get('format')}")
+    return manifest
+
+
+def unpack(archive: Path, manifest: dict, workdir: Path) -> None:
+    """Unpack `archive` into `workdir`, checking every file against the manifest."""
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
             for member in tar:
                 name = safe_member_name(member.name)
                 if member.name == MANIFEST:
@@ -358,14 +367,15 @@ def unpack(archive: Path, workdir: Path) -> dict:
     except (tarfile.TarError, OSError, EOFError, json.JSONDecodeError) as error:
         raise BackupError(f"备份文件已损坏或无法读取：{error}") from error
     database = manifest["database"]
+    if database["file"] not in DUMP_NAMES.values():
+        raise BackupError(f"备份清单中的数据库文件名不对：{database['file']}")
     dump = workdir / database["file"]
     if not dump.is_file() or sha256_of(dump) != database["sha256"]:
         raise BackupError("备份中的数据库文件缺失或校验值不符，备份已损坏。")
     for name, meta in manifest["files"].items():
-        path = workdir / MEDIA / name
+        path = workdir.joinpath(MEDIA, *safe_member_name(name).parts)
         if not path.is_file() or sha256_of(path) != meta["sha256"]:
             raise BackupError(f"备份中的文件缺失或校验值不符：{name}")
-    return manifest
 
 
 def restore_postgresql(dump: Path, manifest: dict) -> None:
@@ -448,19 +458,20 @@ def restore_run(*, archive: Path, force: bool = False) -> RestoreResult:
     """Restore `archive` into the configured database and MEDIA_ROOT, then check both against
     its manifest. Refuses a database with portal data or a non-empty files folder unless `force`."""
     media_root = Path(settings.MEDIA_ROOT)
+    manifest = read_manifest(archive)
+    if manifest["engine"] != connection.vendor:
+        raise BackupError(
+            f"备份来自 {manifest['engine']} 数据库，当前配置的是 {connection.vendor}；"
+            "请用与备份相同类型的数据库恢复（设置或取消 DATABASE_URL）。"
+        )
+    if not force:
+        if portal_data_present():
+            raise BackupError("目标数据库中已有平台数据，未作任何改动。确需覆盖时请加 --force。")
+        if media_files(media_root):
+            raise BackupError(f"文件目录 {media_root} 不为空，未作任何改动。确需覆盖时请加 --force。")
     with tempfile.TemporaryDirectory(prefix="portal-restore-") as tmp:
         workdir = Path(tmp)
-        manifest = unpack(archive, workdir)
-        if manifest["engine"] != connection.vendor:
-            raise BackupError(
-                f"备份来自 {manifest['engine']} 数据库，当前配置的是 {connection.vendor}；"
-                "请用与备份相同类型的数据库恢复（设置或取消 DATABASE_URL）。"
-            )
-        if not force:
-            if portal_data_present():
-                raise BackupError("目标数据库中已有平台数据，未作任何改动。确需覆盖时请加 --force。")
-            if media_files(media_root):
-                raise BackupError(f"文件目录 {media_root} 不为空，未作任何改动。确需覆盖时请加 --force。")
+        unpack(archive, manifest, workdir)  # every file checked before anything is overwritten
         left = {name for name, _ in media_files(media_root)} - set(manifest["files"])
         dump = workdir / manifest["database"]["file"]
         if connection.vendor == "postgresql":
