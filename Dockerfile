@@ -11,7 +11,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/data/media
 
 # CJK fonts and Pango/HarfBuzz so the PDF bulletins render Chinese text (invariant 7); gettext
-# for compilemessages. The same list as `scripts/sysdeps.sh run`.
+# for compilemessages; pg_dump/pg_restore for the backup service (bookworm's client is
+# PostgreSQL 15, the version of the compose file's server). The same list as `scripts/sysdeps.sh run`.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         fonts-noto-cjk \
@@ -19,6 +20,7 @@ RUN apt-get update \
         libpango-1.0-0 \
         libpangoft2-1.0-0 \
         gettext \
+        postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 # The processes run as an unprivileged user; the code stays owned by root so they cannot change it.
@@ -43,7 +45,7 @@ RUN SECRET_KEY="$BUILD_SECRET_KEY" DEBUG=false VAR_DIR=/tmp/build-var \
     && SECRET_KEY="$BUILD_SECRET_KEY" DEBUG=false VAR_DIR=/tmp/build-var \
         python manage.py collectstatic --noinput \
     && rm -rf /tmp/build-var \
-    && mkdir -p /data/media /data/var \
+    && mkdir -p /data/media /data/var /data/backups \
     && chown -R portal:portal /data
 
 USER portal

@@ -9,7 +9,7 @@ TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production-01234
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) STATICFILES_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage \
 	SECURE_SSL_REDIRECT=false
 
-.PHONY: run test bench load install sysdeps sysdeps-test services messages lint pytest format vendor lock clean
+.PHONY: run test bench load backup restore install sysdeps sysdeps-test services messages lint pytest format vendor lock clean
 
 run: sysdeps install
 	DEBUG=true $(PY) manage.py migrate --noinput
@@ -29,6 +29,19 @@ bench: sysdeps-test install services messages
 LOAD_REDIS_URL ?= redis://127.0.0.1:6379/13
 load: sysdeps-test install services messages
 	$(TEST_ENV) LOAD_REDIS_URL=$(LOAD_REDIS_URL) $(PY) -m load.run $(LOAD_ARGS)
+
+# Backups (README "Backups"): the database (DATABASE_URL, else the SQLite file) and the stored files
+# in one archive under BACKUP_DIR; `make restore INPUT=<archive>` brings one back and checks it,
+# FORCE=1 to overwrite a portal that has data. Without a SECRET_KEY in the environment they act on
+# the local portal of `make run`.
+BACKUP_DIR ?= var/backups
+PORTAL_ENV := $(if $(SECRET_KEY),,DEBUG=true)
+backup: install
+	$(PORTAL_ENV) $(PY) manage.py backup --output $(BACKUP_DIR) $(if $(KEEP_DAYS),--keep-days $(KEEP_DAYS))
+
+restore: install
+	@test -n "$(INPUT)" || { echo "Name the archive: make restore INPUT=$(BACKUP_DIR)/portal-YYYYMMDD-HHMMSS.tar.gz [FORCE=1]"; exit 1; }
+	$(PORTAL_ENV) $(PY) manage.py restore --input $(INPUT) $(if $(FORCE),--force)
 
 install: $(VENV)/.installed
 

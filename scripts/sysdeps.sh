@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages the portal needs, or say exactly which are missing.
-#   scripts/sysdeps.sh run    packages for serving the portal (CJK fonts, PDF text shaping, gettext)
+#   scripts/sysdeps.sh run    packages for serving the portal (CJK fonts, PDF text shaping, gettext,
+#                             pg_dump/pg_restore for `make backup` and `make restore` on PostgreSQL)
 #   scripts/sysdeps.sh test   the same plus what the test suite needs (Chromium, poppler-utils,
 #                             zbar-tools to read the posters' QR codes back)
 set -euo pipefail
-want=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext)
+want=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext postgresql-client)
 if [ "${1:-run}" = "test" ]; then
   want+=(chromium poppler-utils docker-compose zbar-tools)
 fi

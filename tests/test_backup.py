@@ -13,7 +13,9 @@ import sqlite3
 import subprocess
 import sys
 import tarfile
+import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.apps import apps
@@ -204,3 +206,46 @@ def test_pg_dump_is_chosen_to_match_the_server_or_newer(monkeypatch):
     assert backup.pg_restore_for(15, 16) == installed[16]
     with pytest.raises(BackupError, match="postgresql-client-17"):
         backup.pg_restore_for(15, 17)
+
+
+def test_backup_keeps_the_days_asked_for_and_only_its_own_archives(tmp_path, settings):
+    """`--keep-days` removes this command's dated archives older than that, nothing else."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    now = time.time()
+    old, recent, other = (
+        folder / "portal-20260101-030000.tar.gz",
+        folder / "portal-20260110-030000.tar.gz",
+        folder / "notes-20260101.tar.gz",
+    )
+    for path, days in ((old, 20), (recent, 5), (other, 20)):
+        path.write_bytes(b"x")
+        os.utime(path, (now - days * 86400, now - days * 86400))
+    out = io.StringIO()
+    with mock.patch.object(backup, "dump_database", fake_dump):
+        call_command("backup", output=folder, keep_days=14, stdout=out)
+    assert not old.exists() and recent.exists() and other.exists()
+    assert "portal-20260101-030000.tar.gz" in out.getvalue()
+    assert len(list(folder.glob("portal-*.tar.gz"))) == 2
+
+
+def fake_dump(workdir: Path):
+    path = workdir / "database.sqlite3"
+    path.write_bytes(b"")
+    return path, {"counts": {}, "migrations": []}
+
+
+def test_compose_backs_up_daily_into_a_volume_with_a_retention():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    service = compose["services"]["backup"]
+    command = " ".join(service["command"])
+    assert "manage.py backup --output /data/backups --keep-days" in command and "sleep 86400" in command
+    assert "backups:/data/backups" in service["volumes"] and "backups" in compose["volumes"]
+    assert "media:/data/media" in service["volumes"]
+    assert service["environment"]["DATABASE_URL"].startswith("postgres://")
+    assert service["depends_on"]["web"]["condition"] == "service_healthy"
+    assert service["healthcheck"]["test"] and service["restart"] == "unless-stopped"
+    assert "postgresql-client" in (ROOT / "Dockerfile").read_text(encoding="utf-8")
