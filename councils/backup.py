@@ -252,7 +252,10 @@ def dump_sqlite(workdir: Path) -> tuple[Path, dict]:
     copy = sqlite3.connect(target)
     try:
         # The online backup API copies a consistent state, committed WAL pages included.
-        source.backup(copy)
+        try:
+            source.backup(copy)
+        except sqlite3.Error as error:
+            raise BackupError(f"无法读取数据库 {connection.settings_dict['NAME']}：{error}") from error
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file in the archive
         cursor = copy.cursor()
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -417,6 +420,8 @@ def restore_sqlite(dump: Path) -> None:
         # Written through SQLite itself, so a target in WAL mode (with -wal/-shm files) is
         # replaced consistently rather than by copying a file underneath it.
         source.backup(destination)
+    except sqlite3.Error as error:
+        raise BackupError(f"无法写入数据库 {target}（{error}）。请先停止平台的各个进程再恢复。") from error
     finally:
         destination.close()
         source.close()
