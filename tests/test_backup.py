@@ -1,8 +1,9 @@
 """Backups that restore (issue 14 §9): the demo city, with a side of the shared fixtures on top so
 that every kind of stored file exists, is backed up, restored into an empty database and an empty
 files folder, and found equal: rows of every model of the portal's apps, every fund balance,
-every stored file's checksum. Once on PostgreSQL (a second database, dropped after) and once in
-the SQLite file mode, each run in fresh interpreters configured by the environment alone.
+every stored file's checksum. Once on PostgreSQL (the test database backed up, a second database,
+dropped after, restored into) and once in the SQLite file mode; restores and the counts after them
+run in fresh interpreters configured by the environment alone.
 """
 
 import hashlib
