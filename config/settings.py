@@ -100,10 +100,16 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Sign-in lockout: this many failures in a row lock the account until the lock expires or
-# the city office lifts it.
+# Sign-in lockout (councils/auth.py): this many failures in a row for one name from one client
+# address lock that pair for LOGIN_LOCKOUT_MINUTES; LOGIN_NAME_FAILURE_LIMIT failures for the name
+# from anywhere lock the name for LOGIN_NAME_WINDOW_MINUTES. The city office lifts both.
+AUTHENTICATION_BACKENDS = ["councils.auth.LockoutBackend"]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=30)
+LOGIN_NAME_FAILURE_LIMIT = env.int("LOGIN_NAME_FAILURE_LIMIT", default=20)
+LOGIN_NAME_WINDOW_MINUTES = env.int("LOGIN_NAME_WINDOW_MINUTES", default=30)
+# Reverse proxies whose X-Forwarded-For names the client; empty: REMOTE_ADDR is the client.
+SIGN_IN_TRUSTED_PROXIES = env.list("SIGN_IN_TRUSTED_PROXIES", default=[])
 # The demo city's shared password; refused at sign-in whenever DEBUG is off.
 DEMO_PASSWORD = "demo-2026"
 
