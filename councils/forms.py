@@ -7,12 +7,11 @@ import json
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model, password_validation
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from . import services
 from .models import Building, Community, Council, District, MemberUnit, RoleAssignment, Street
 from .roles import ROLE_LEVEL, Capability, Level, Role
 from .scoping import ScopedModel
@@ -25,9 +24,7 @@ class LockoutMessagesMixin:
     ask to lift it; a wrong password says how many tries are left."""
 
     lockout_messages = {
-        "locked": _(
-            "该账号因连续多次登录失败已被锁定，请 %(minutes)d 分钟后再试，或联系市文明办解除锁定。"
-        ),
+        "locked": _("该账号因连续多次登录失败已被锁定，请 %(minutes)d 分钟后再试，或联系市文明办解除锁定。"),
         "invalid_login_left": _("用户名或密码错误。再失败 %(left)d 次，账号将被锁定。"),
     }
 
@@ -43,7 +40,9 @@ class LockoutMessagesMixin:
                     self.lockout_messages["locked"], code="locked", params={"minutes": verdict.minutes}
                 ) from error
             raise forms.ValidationError(
-                self.lockout_messages["invalid_login_left"], code="invalid_login", params={"left": verdict.left}
+                self.lockout_messages["invalid_login_left"],
+                code="invalid_login",
+                params={"left": verdict.left},
             ) from error
 
 

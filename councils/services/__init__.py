@@ -23,11 +23,11 @@ from .plans import (
     task_progress_record,
 )
 from .tree import (
+    SignInStatus,
+    SignInVerdict,
     node_save,
     role_grant,
     role_revoke,
-    SignInStatus,
-    SignInVerdict,
     sign_in_prune,
     sign_in_reserve,
     sign_in_status,
@@ -39,6 +39,8 @@ from .tree import (
 )
 
 __all__ = [
+    "SignInStatus",
+    "SignInVerdict",
     "attachment_add",
     "contact_log_record",
     "history_of",
@@ -59,8 +61,6 @@ __all__ = [
     "resolution_withdraw",
     "role_grant",
     "role_revoke",
-    "SignInStatus",
-    "SignInVerdict",
     "sign_in_prune",
     "sign_in_reserve",
     "sign_in_status",

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -135,7 +134,7 @@ def _when(value) -> datetime | None:
     if value is None:
         return None
     parsed = value if isinstance(value, datetime) else parse_datetime(value)
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, dt_timezone.utc)
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
 def _reserve(scope: str, username: str, address: str, now: datetime) -> tuple[int, datetime | None]:
@@ -143,7 +142,11 @@ def _reserve(scope: str, username: str, address: str, now: datetime) -> tuple[in
     table = connection.ops.quote_name(SignInCounter._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
     # A quiet row, or one whose lock has ended, starts a fresh count.
-    stale = "(t.locked_until IS NOT NULL AND t.locked_until <= %(now)s) OR (t.locked_until IS NULL AND t.last_attempt_at <= %(quiet)s)"
+    stale = (
+        "(t.locked_until IS NOT NULL AND t.locked_until <= %(now)s)"
+        " OR (t.locked_until IS NULL AND t.last_attempt_at <= %(quiet)s)"
+    )
+    # Only the quoted table name and the fixed text above are formatted in; values are parameters.
     sql = f"""
         INSERT INTO {table} AS t (scope, username, address, failures, locked_until, last_attempt_at)
         VALUES (%(scope)s, %(username)s, %(address)s, 1,
@@ -155,7 +158,7 @@ def _reserve(scope: str, username: str, address: str, now: datetime) -> tuple[in
                 WHEN t.locked_until IS NULL AND t.failures + 1 >= %(limit)s THEN %(until)s
                 ELSE t.locked_until END,
             last_attempt_at = %(now)s
-        RETURNING failures, locked_until"""
+        RETURNING failures, locked_until"""  # noqa: S608
     params = {
         "scope": scope,
         "username": username,
@@ -206,7 +209,9 @@ def sign_in_reserve(*, username: str, address: str | None) -> SignInVerdict:
     name_failures, name_locked_until = _reserve(SignInCounter.NAME, name, "", now)
     if name_failures > settings.LOGIN_NAME_FAILURE_LIMIT:
         _give_back(SignInCounter.PAIR, name, address)
-        return SignInVerdict(allowed=False, failures=failures - 1, limit=limit, locked_until=name_locked_until)
+        return SignInVerdict(
+            allowed=False, failures=failures - 1, limit=limit, locked_until=name_locked_until
+        )
     return SignInVerdict(allowed=True, failures=failures, limit=limit, locked_until=locked_until)
 
 

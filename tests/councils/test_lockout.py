@@ -24,7 +24,9 @@ A, B, C = "198.51.100.7", "203.0.113.9", "192.0.2.44"
 
 
 def sign_in(client, username, password, address=A, path="login", **extra):
-    return client.post(reverse(path), {"username": username, "password": password}, REMOTE_ADDR=address, **extra)
+    return client.post(
+        reverse(path), {"username": username, "password": password}, REMOTE_ADDR=address, **extra
+    )
 
 
 def signed_in(client) -> bool:
@@ -143,7 +145,9 @@ def test_a_trusted_proxy_passes_on_the_client_address(client, settings):
     settings.SIGN_IN_TRUSTED_PROXIES = ["127.0.0.1"]
     official = UserFactory()
     for _ in range(2):
-        sign_in(client, official.username, "wrong", address="127.0.0.1", HTTP_X_FORWARDED_FOR=f"10.9.9.9, {A}")
+        sign_in(
+            client, official.username, "wrong", address="127.0.0.1", HTTP_X_FORWARDED_FOR=f"10.9.9.9, {A}"
+        )
     assert SignInCounter.objects.get(scope=SignInCounter.PAIR).address == A
     other = Client()
     response = sign_in(other, official.username, PASSWORD, address="127.0.0.1", HTTP_X_FORWARDED_FOR=B)
