@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 env = environ.Env()
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_celery_beat",
+    "csp",
     "councils",
     "finance",
     "inspections",
@@ -51,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so that static files carry the policy too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "councils.middleware.ChineseFirstLocaleMiddleware",
@@ -100,10 +104,16 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Sign-in lockout: this many failures in a row lock the account until the lock expires or
-# the city office lifts it.
+# Sign-in lockout (councils/auth.py): this many failures in a row for one name from one client
+# address lock that pair for LOGIN_LOCKOUT_MINUTES; LOGIN_NAME_FAILURE_LIMIT failures for the name
+# from anywhere lock the name for LOGIN_NAME_WINDOW_MINUTES. The city office lifts both.
+AUTHENTICATION_BACKENDS = ["councils.auth.LockoutBackend"]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=30)
+LOGIN_NAME_FAILURE_LIMIT = env.int("LOGIN_NAME_FAILURE_LIMIT", default=20)
+LOGIN_NAME_WINDOW_MINUTES = env.int("LOGIN_NAME_WINDOW_MINUTES", default=30)
+# Reverse proxies whose X-Forwarded-For names the client; empty: REMOTE_ADDR is the client.
+SIGN_IN_TRUSTED_PROXIES = env.list("SIGN_IN_TRUSTED_PROXIES", default=[])
 # The demo city's shared password; refused at sign-in whenever DEBUG is off.
 DEMO_PASSWORD = "demo-2026"
 
@@ -149,6 +159,25 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every response (issue 14 §5; https://django-csp.readthedocs.io/):
+# scripts only from the portal's own static files (no inline scripts, no inline event handlers,
+# no eval); styles from its files, and inline style attributes, which the templates use for
+# widths computed on the server (progress bars, chart boxes) and which htmx and ECharts set.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Cards other apps add to the dashboard (councils.views.tree.HomeView).
 DASHBOARD_PANELS = ["surveys.panels.rates_panel"]

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from . import services
+from .forms import AdminSignInForm
 from .models import (
     Building,
     Community,
@@ -11,7 +12,7 @@ from .models import (
     Membership,
     MemberUnit,
     RoleAssignment,
-    SignInLock,
+    SignInCounter,
     Street,
 )
 
@@ -75,13 +76,18 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "district", "street", "community", "council", "member_unit", "created_by"]
 
 
-@admin.register(SignInLock)
-class SignInLockAdmin(admin.ModelAdmin):
-    list_display = ["username", "failures", "locked_until", "last_failure_at", "last_address"]
-    search_fields = ["username"]
+@admin.register(SignInCounter)
+class SignInCounterAdmin(admin.ModelAdmin):
+    list_display = ["username", "scope", "address", "failures", "locked_until", "last_attempt_at"]
+    list_filter = ["scope"]
+    search_fields = ["username", "address"]
     actions = ["lift"]
 
-    @admin.action(description="解除所选账号的登录锁定")
+    @admin.action(description="解除所选账号的登录锁定（该用户名的全部锁定）")
     def lift(self, request, queryset):
-        for lock in queryset:
-            services.sign_in_unlock(username=lock.username, by=request.user)
+        for username in set(queryset.values_list("username", flat=True)):
+            services.sign_in_unlock(username=username, by=request.user)
+
+
+# The admin's sign-in goes through the same lockout (councils/auth.py) and explains it alike.
+admin.site.login_form = AdminSignInForm

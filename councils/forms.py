@@ -7,11 +7,11 @@ import json
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from . import services
 from .models import Building, Community, Council, District, MemberUnit, RoleAssignment, Street
 from .roles import ROLE_LEVEL, Capability, Level, Role
 from .scoping import ScopedModel
@@ -19,50 +19,51 @@ from .scoping import ScopedModel
 User = get_user_model()
 
 
-class SignInForm(AuthenticationForm):
+class LockoutMessagesMixin:
+    """Explains the lockout (councils/auth.py) on a sign-in form: how long it lasts, and whom to
+    ask to lift it; a wrong password says how many tries are left."""
+
+    lockout_messages = {
+        "locked": _("该账号因连续多次登录失败已被锁定，请 %(minutes)d 分钟后再试，或联系市文明办解除锁定。"),
+        "invalid_login_left": _("用户名或密码错误。再失败 %(left)d 次，账号将被锁定。"),
+    }
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            verdict = getattr(self.request, "sign_in_verdict", None) if self.request else None
+            if getattr(error, "code", None) != "invalid_login" or verdict is None:
+                raise
+            if not verdict.allowed or verdict.left == 0:
+                raise forms.ValidationError(
+                    self.lockout_messages["locked"], code="locked", params={"minutes": verdict.minutes}
+                ) from error
+            raise forms.ValidationError(
+                self.lockout_messages["invalid_login_left"],
+                code="invalid_login",
+                params={"left": verdict.left},
+            ) from error
+
+
+class SignInForm(LockoutMessagesMixin, AuthenticationForm):
     """Sign-in with a lockout after repeated failures, and no demo password outside DEBUG."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("用户名或密码错误。"),
-        "locked": _("该账号因连续多次登录失败已被锁定，请 %(minutes)d 分钟后再试，或联系市文明办解除锁定。"),
         "demo_password": _("演示密码只能在开发环境中使用，请联系管理员设置正式密码。"),
     }
 
     def clean(self):
-        username = self.cleaned_data.get("username") or ""
         password = self.cleaned_data.get("password") or ""
-        if username and services.sign_in_is_locked(username=username):
-            raise forms.ValidationError(
-                self.error_messages["locked"],
-                code="locked",
-                params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
-            )
         if password == settings.DEMO_PASSWORD and not settings.DEBUG:
             raise forms.ValidationError(self.error_messages["demo_password"], code="demo_password")
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError as error:
-            if error.code == "invalid_login":
-                lock = services.sign_in_failed(username=username, address=self._address())
-                if lock.is_locked:
-                    raise forms.ValidationError(
-                        self.error_messages["locked"],
-                        code="locked",
-                        params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
-                    ) from error
-                left = settings.LOGIN_FAILURE_LIMIT - lock.failures
-                raise forms.ValidationError(
-                    _("用户名或密码错误。再失败 %(left)d 次，账号将被锁定。"),
-                    code="invalid_login",
-                    params={"left": left},
-                ) from error
-            raise
-        services.sign_in_succeeded(username=username)
-        return cleaned
+        return super().clean()
 
-    def _address(self) -> str | None:
-        return self.request.META.get("REMOTE_ADDR") if self.request else None
+
+class AdminSignInForm(LockoutMessagesMixin, AdminAuthenticationForm):
+    """The admin's sign-in, with the same lockout messages (the lock itself is in the backend)."""
 
 
 class ScopedModelForm(forms.ModelForm):

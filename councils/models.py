@@ -366,21 +366,33 @@ class RoleAssignment(models.Model):
         return None if level == Level.CITY else getattr(self, level)
 
 
-class SignInLock(models.Model):
-    """Failed sign-ins in a row for one user name (known or not, so names cannot be probed)."""
+class SignInCounter(models.Model):
+    """Sign-in attempts counted before the password is checked (issue 14 §4), one row per user
+    name and client address ("pair") and one per user name alone ("name", a slower limit), for
+    known and unknown names alike so names cannot be probed. A try reserves its place here in one
+    statement before any hashing; a right password gives the place back."""
 
-    username = models.CharField(_("用户名"), max_length=150, unique=True)
-    failures = models.PositiveIntegerField(_("连续失败次数"), default=0)
+    PAIR = "pair"
+    NAME = "name"
+    SCOPES = [(PAIR, _("用户名与来源地址")), (NAME, _("仅用户名"))]
+
+    scope = models.CharField(_("范围"), max_length=4, choices=SCOPES)
+    username = models.CharField(_("用户名"), max_length=150)
+    # "" for the name-alone row, so that the unique constraint covers it (NULLs never collide).
+    address = models.CharField(_("来源地址"), max_length=45, blank=True, default="")
+    failures = models.PositiveIntegerField(_("失败次数"), default=0)
     locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
-    last_failure_at = models.DateTimeField(_("最近失败时间"), null=True, blank=True)
-    last_address = models.GenericIPAddressField(_("最近来源地址"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("最近尝试时间"), db_index=True)
 
     class Meta:
-        verbose_name = _("登录锁定")
-        verbose_name_plural = _("登录锁定")
+        verbose_name = _("登录失败计数")
+        verbose_name_plural = _("登录失败计数")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "username", "address"], name="sign_in_counter_unique"),
+        ]
 
     def __str__(self) -> str:
-        return self.username
+        return f"{self.username} {self.address}".strip()
 
     @property
     def is_locked(self) -> bool:

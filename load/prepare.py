@@ -26,7 +26,7 @@ def prepare(out: Path) -> dict:
     from django.db.models import Max
 
     from assessments.models_bulletins import BulletinEvent
-    from councils.models import SignInLock
+    from councils.models import SignInCounter
     from finance.models import LedgerEntry
 
     from .journeys import JOURNEYS, plan
@@ -38,7 +38,7 @@ def prepare(out: Path) -> dict:
         user.set_password(password)
         user.save(update_fields=["password"])
         users[journey.key] = user
-    SignInLock.objects.filter(username__in=[j.username for j in JOURNEYS]).delete()
+    SignInCounter.objects.filter(username__in=[j.username for j in JOURNEYS]).delete()
     result = plan(users)
     result["before"] = {
         "ledger_entry": LedgerEntry.objects.aggregate(m=Max("pk"))["m"] or 0,

@@ -23,11 +23,14 @@ from .plans import (
     task_progress_record,
 )
 from .tree import (
+    SignInStatus,
+    SignInVerdict,
     node_save,
     role_grant,
     role_revoke,
-    sign_in_failed,
-    sign_in_is_locked,
+    sign_in_prune,
+    sign_in_reserve,
+    sign_in_status,
     sign_in_succeeded,
     sign_in_unlock,
     user_create,
@@ -36,6 +39,8 @@ from .tree import (
 )
 
 __all__ = [
+    "SignInStatus",
+    "SignInVerdict",
     "attachment_add",
     "contact_log_record",
     "history_of",
@@ -56,8 +61,9 @@ __all__ = [
     "resolution_withdraw",
     "role_grant",
     "role_revoke",
-    "sign_in_failed",
-    "sign_in_is_locked",
+    "sign_in_prune",
+    "sign_in_reserve",
+    "sign_in_status",
     "sign_in_succeeded",
     "sign_in_unlock",
     "task_cancel",

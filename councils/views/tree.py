@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Max, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -29,7 +29,7 @@ from ..models import (
     Plan,
     ResponsibleArea,
     RoleAssignment,
-    SignInLock,
+    SignInCounter,
     Street,
     Task,
 )
@@ -432,7 +432,12 @@ class UserListView(UserScopedMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         names = [u.username.lower() for u in context["object_list"]]
-        locks = {lock.username: lock for lock in SignInLock.objects.filter(username__in=names)}
+        locks = {
+            row["username"]: services.SignInStatus(failures=row["failures"], locked_until=row["until"])
+            for row in SignInCounter.objects.filter(username__in=names, failures__gt=0)
+            .values("username")
+            .annotate(failures=Max("failures"), until=Max("locked_until"))
+        }
         for user in context["object_list"]:
             user.sign_in_lock = locks.get(user.username.lower())
         query = self.request.GET.copy()
@@ -467,7 +472,7 @@ class UserDetailView(UserScopedMixin, DetailView):
         context["assignments"] = self.object.role_assignments.select_related(
             "district", "street", "community", "council", "member_unit", "created_by"
         )
-        context["sign_in_lock"] = SignInLock.objects.filter(username=self.object.username.lower()).first()
+        context["sign_in_lock"] = services.sign_in_status(username=self.object.username)
         return context
 
 

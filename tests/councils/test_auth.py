@@ -4,7 +4,7 @@ passwords refused outside DEBUG (issue 2, R-6.1)."""
 import pytest
 from django.urls import reverse
 
-from councils.models import SignInLock
+from councils.models import SignInCounter
 from councils.roles import Role
 from tests.conftest import user_with_role
 from tests.factories import PASSWORD, UserFactory
@@ -64,7 +64,7 @@ def test_lockout_counts_names_case_insensitively_and_unknown_names_alike(client,
     # An unknown name is answered exactly like a known one, so names cannot be probed.
     assert "再失败 1 次" in sign_in(client, "nobody", "wrong").content.decode()
     assert "已被锁定" in sign_in(client, "nobody", "x").content.decode()
-    assert SignInLock.objects.get(username="nobody").failures == 2
+    assert SignInCounter.objects.get(username="nobody", scope=SignInCounter.PAIR).failures == 2
     assert user.check_password(PASSWORD)
 
 
@@ -90,10 +90,10 @@ def test_city_office_lifts_a_lockout(client, settings, side_a):
     # The unlock page asks for confirmation first; without it nothing changes.
     assert client.get(reverse("user_unlock", args=[locked.pk])).status_code == 200
     client.post(reverse("user_unlock", args=[locked.pk]), {})
-    assert SignInLock.objects.filter(username=locked.username.lower()).exists()
+    assert SignInCounter.objects.filter(username=locked.username.lower()).exists()
     response = client.post(reverse("user_unlock", args=[locked.pk]), {"confirm": "on"})
     assert response.status_code == 302
-    assert not SignInLock.objects.filter(username=locked.username.lower()).exists()
+    assert not SignInCounter.objects.filter(username=locked.username.lower()).exists()
     client.logout()
     assert sign_in(client, locked.username, PASSWORD).status_code == 302
 

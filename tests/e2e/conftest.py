@@ -97,6 +97,7 @@ class BrowserLog:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
 
     def foreign_requests(self) -> list[str]:
         return [url for url in self.requests if not url.startswith(self.origin + "/")]
@@ -105,6 +106,15 @@ class BrowserLog:
 @pytest.fixture
 def browser_log(live_server) -> BrowserLog:
     return BrowserLog(origin=live_server.url)
+
+
+CSP_VIOLATION = "securitypolicyviolation:"
+CSP_LISTENER = f"""
+document.addEventListener("securitypolicyviolation", (event) => {{
+  console.warn("{CSP_VIOLATION} " + event.violatedDirective + " blocked " + (event.blockedURI || "inline")
+    + " at " + event.sourceFile + ":" + event.lineNumber);
+}});
+"""
 
 
 def _open_page(request, browser, live_server, log: BrowserLog, **context_options):
@@ -125,6 +135,17 @@ def _open_page(request, browser, live_server, log: BrowserLog, **context_options
             else None
         ),
     )
+    # Anything the Content-Security-Policy blocked fails the journey (issue 14 §5): Chromium says
+    # so on the console, and the page hears a securitypolicyviolation event, passed on here.
+    context.on(
+        "console",
+        lambda msg: (
+            log.csp_violations.append(f"{msg.text} ({msg.location.get('url')})")
+            if "Content Security Policy" in msg.text or msg.text.startswith(CSP_VIOLATION)
+            else None
+        ),
+    )
+    context.add_init_script(CSP_LISTENER)
     context.on("weberror", lambda error: log.page_errors.append(str(error.error)))
     # The portal must work offline: nothing may leave for another host. Refuse such requests at
     # once (they are still recorded above) so a stray CDN link fails the test instead of hanging it.
@@ -139,6 +160,8 @@ def _open_page(request, browser, live_server, log: BrowserLog, **context_options
     finally:
         keep_screenshot_if_failed(request, page)
         context.close()
+    if log.csp_violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(log.csp_violations))
 
 
 def keep_screenshot_if_failed(request, page) -> Path | None:

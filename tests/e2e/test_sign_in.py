@@ -157,3 +157,13 @@ def test_sign_out_from_the_user_menu(request, device, sign_in, live_server, stre
     # The session is gone, not just the page: the dashboard asks for a sign-in again.
     page.goto("/")
     expect(page).to_have_url(live_server.url + "/accounts/login/?next=/")
+
+
+def test_choosing_english_in_the_user_menu_switches_the_page_at_once(page, sign_in, street_staff):
+    """The language list sends its form on change from the portal's script file (an onchange
+    attribute would be blocked by the Content-Security-Policy, issue 14 §5)."""
+    sign_in(page, street_staff.username)
+    expect(page).to_have_title("工作台")
+    page.get_by_role("button", name=STREET_OFFICER).click()
+    page.get_by_label("界面语言").select_option("en")
+    expect(page.get_by_label("Interface language")).to_have_value("en")
