@@ -11,12 +11,13 @@ in, a few an hour at most; a flood comes in minutes. The rule, in plain words:
     from one network address within 60 minutes are held, with that address's other answers of
     those 60 minutes.
 
-"Usual hourly number" is concrete: take the clock hours (Shanghai time) of this round in which
-the community received at least one answer that counts (automatically or accepted by a
-reviewer); in each, the number of such answers; the median of those numbers, times 3, rounded
-down. Hours without answers are left out (a community that collects forty answers over a month
-would otherwise have a usual rate of zero), and held or rejected answers never raise the bar.
-The window slides: it ends at the moment the new answer arrives.
+"Usual hourly number" is concrete: take the answers of this round to the community that count
+(automatically or accepted by a reviewer) and arrived before the 60 minutes being judged; group
+them by clock hour (Shanghai time); the median of the numbers in the hours that have any. Times
+3, rounded down, it is the limit when above 5. Hours without answers are left out (a community
+that collects forty answers over a month would otherwise have a usual rate of zero); held or
+rejected answers, and the answers of the window itself, never raise the bar, so a burst cannot
+lift its own limit. The window slides: it ends at the moment the new answer arrives.
 
 Held answers are kept but left out of every published rate (`Response.COUNTED_STATES`) until the
 community's staff or the city office accept them (they count from then on) or reject them (they
@@ -31,7 +32,7 @@ changing addresses. That takes days for a visible change and the per-address lim
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 from statistics import median
 
 from django.db.models import Count
@@ -47,11 +48,13 @@ BURST_FACTOR = 3  # how many times its usual hourly number a community may take 
 ADDRESS_MAX = 3  # answers one network address may send one community within the window
 
 
-def usual_per_hour(*, round: Round, community: Community) -> float:
-    """The median number of counted answers over the hours of the round in which the community
-    received any; 0 before its first."""
+def usual_per_hour(*, round: Round, community: Community, before: datetime) -> float:
+    """The median number of counted answers arrived before `before`, over the clock hours of the
+    round in which the community received any; 0 before its first."""
     hours = (
-        Response.objects.filter(round=round, community=community, state__in=Response.COUNTED_STATES)
+        Response.objects.filter(
+            round=round, community=community, state__in=Response.COUNTED_STATES, submitted_at__lte=before
+        )
         .annotate(hour=TruncHour("submitted_at"))
         .order_by()
         .values("hour")
@@ -62,9 +65,10 @@ def usual_per_hour(*, round: Round, community: Community) -> float:
     return float(median(counts)) if counts else 0.0
 
 
-def burst_limit(*, round: Round, community: Community) -> int:
-    """How many answers the community may take within any 60 minutes."""
-    return max(BURST_MIN, math.floor(BURST_FACTOR * usual_per_hour(round=round, community=community)))
+def burst_limit(*, round: Round, community: Community, at: datetime) -> int:
+    """How many answers the community may take within the 60 minutes up to `at`."""
+    usual = usual_per_hour(round=round, community=community, before=at - WINDOW)
+    return max(BURST_MIN, math.floor(BURST_FACTOR * usual))
 
 
 def hold_if_burst(response: Response, *, limit: int) -> str:

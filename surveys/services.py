@@ -247,13 +247,14 @@ def response_submit(
     # One community's answers are judged one at a time, so two of a burst cannot both see a
     # quiet hour (no_key: the answers' foreign keys to the community still go in alongside).
     list(Community.objects.select_for_update(no_key=True).filter(pk=community.pk).values_list("pk"))
-    limit = bursts.burst_limit(round=round, community=community)
+    now = timezone.now()
+    limit = bursts.burst_limit(round=round, community=community, at=now)
     try:
         with transaction.atomic():
             response = Response.objects.create(
                 round=round,
                 community=community,
-                submitted_at=timezone.now(),
+                submitted_at=now,
                 device_hash=device,
                 address_hash=guard.address_hash(round.pk, address),
             )

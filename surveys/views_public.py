@@ -60,8 +60,15 @@ class LinkMixin:
                 status=404,
             )
         day = today()
-        # An answer posted just after the close is told so by the service (200), like before.
-        if day > self.round.closes_on and request.method != "POST":
+        if day > self.round.closes_on and request.method == "POST":
+            # The page was opened before the close: the resident is told, as an answer (200).
+            return self.message(
+                title=_("未能提交"),
+                text=_("本轮调查已于 %(date)s 结束，感谢您的关注。")
+                % {"date": self.round.closes_on.isoformat()},
+                kind="warning",
+            )
+        if day > self.round.closes_on:
             return self.message(
                 title=_("本轮调查已结束"),
                 text=_("这张海报属于“%(name)s”，该轮调查已于 %(date)s 结束。请扫描社区最新张贴的调查二维码。")

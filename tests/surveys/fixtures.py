@@ -7,9 +7,8 @@ edited) and one of its questions. Each side's community gets one answer in the r
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from dataclasses import dataclass
+from datetime import timedelta
 
 from councils.periods import today
 from surveys import services
