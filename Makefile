@@ -7,7 +7,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) STATICFILES_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage \
-	SECURE_SSL_REDIRECT=false
+	SECURE_SSL_REDIRECT=false PORTAL_BASE_URL=https://portal.example.org
 
 .PHONY: run test bench load backup restore install sysdeps sysdeps-test services messages lint pytest format vendor lock clean
 

@@ -34,7 +34,7 @@ from finance.models import Violation
 from inspections.models import Category, Finding
 from inspections.selectors import period_bounds
 from surveys.models import Rate, Round
-from surveys.selectors import city_rates, lowest_satisfaction
+from surveys.selectors import city_row, lowest_satisfaction
 
 from .models import Assessment, Grade, Period, Result, half_bounds
 from .models_bulletins import ModelCase
@@ -380,13 +380,16 @@ def survey_facts(*, district: District | None, end: date) -> dict | None:
     round = Round.objects.filter(opens_on__lte=end).order_by("-opens_on").first()
     if round is None:
         return None
-    rates = city_rates(round, within=district)
+    row = city_row(round, within=district)
     lowest = lowest_satisfaction(round, within=district, limit=3)
     return {
         "round": str(round),
         "min_sample": round.min_sample,
-        "responses": max((e.n for e in rates.values()), default=0),
-        "rates": [{"label": str(Rate(code).label), "pct": e.pct, "n": e.n} for code, e in rates.items()],
+        "responses": row.responses,
+        "held": row.held,  # answers held for review (a burst), left out of the rates
+        "rates": [
+            {"label": str(Rate(code).label), "pct": e.pct, "n": e.n} for code, e in row.estimates.items()
+        ],
         "lowest": [
             {
                 "community": row.node.name,

@@ -166,6 +166,8 @@ def _survey_lines(surveys: dict | None) -> list[str]:
         _("%(round)s居民调查共收回答卷%(n)d份：%(rates)s。")
         % {"round": surveys["round"], "n": surveys["responses"], "rates": rates}
     ]
+    if surveys.get("held"):
+        lines[0] += _("另有%(n)d份答卷因短时间内集中提交待审核，未计入上述比例。") % {"n": surveys["held"]}
     if surveys["lowest"]:
         names = "、".join(
             _("%(community)s（%(street)s，满意率%(pct).1f%%，%(n)d份）") % row for row in surveys["lowest"]

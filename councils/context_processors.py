@@ -99,6 +99,8 @@ def menus(grants: tuple[tuple[str, str, int], ...]) -> dict:
         surveys.insert(0, (reverse("survey_results"), _("调查结果"), "survey_results"))
     if holds(Capability.PRINT_POSTERS):
         surveys.append((reverse("survey_poster_list"), _("二维码海报"), "survey_poster_list"))
+    if holds(Capability.REVIEW_ANSWERS):
+        surveys.append((reverse("survey_review_list"), _("待审核答卷"), "survey_review_list"))
     if holds(Capability.MANAGE_SURVEYS):
         surveys.append((reverse("questionnaire_list"), _("问卷版本"), "questionnaire_list"))
     return {

@@ -64,6 +64,7 @@ class Capability(models.TextChoices):
     MANAGE_SURVEYS = "manage_surveys", _("设置居民调查轮次与问卷")
     PRINT_POSTERS = "print_posters", _("打印调查二维码海报")
     EXPORT_ANSWERS = "export_answers", _("导出匿名调查答卷")
+    REVIEW_ANSWERS = "review_answers", _("审核待审核的调查答卷")
     MANAGE_BULLETINS = "manage_bulletins", _("编发通报")
     NOMINATE_CASES = "nominate_cases", _("推荐典型案例")
 
@@ -105,6 +106,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {Role.CITY_OFFICE, Role.DISTRICT_OFFICE, Role.STREET_STAFF, Role.COMMUNITY_STAFF}
     ),
     Capability.EXPORT_ANSWERS: frozenset({Role.CITY_OFFICE}),
+    # Answers held as a burst (issue 14 §6) are accepted or rejected by the community's own staff
+    # or by the city office.
+    Capability.REVIEW_ANSWERS: frozenset({Role.CITY_OFFICE, Role.COMMUNITY_STAFF}),
     # Bulletins: the district office issues its district's, the city office the city's and
     # reads every district's; street, district and city staff nominate model cases.
     Capability.MANAGE_BULLETINS: frozenset({Role.CITY_OFFICE, Role.DISTRICT_OFFICE}),

@@ -31,7 +31,7 @@ class RoundAdmin(ReadOnly):
 
 @admin.register(Response)
 class ResponseAdmin(ReadOnly):
-    list_display = ["round", "community", "submitted_at"]
-    list_filter = ["round"]
+    list_display = ["round", "community", "submitted_at", "state"]
+    list_filter = ["round", "state"]
     list_select_related = ["round", "community"]
-    fields = ["round", "community", "submitted_at"]
+    fields = ["round", "community", "submitted_at", "state", "hold_reason", "reviewed_by", "reviewed_at"]

@@ -1,6 +1,7 @@
 """The surveys part of the demo city (R-6.2): last half-year's round, closed, and the current
 one, open, each with answers from every community, a few of them too few to be named in the
-rankings, satisfaction a little higher in the second round. Deterministic (each community's
+rankings, satisfaction a little higher in the second round; in the open round one community
+has a burst of a dozen answers held for review (surveys.bursts). Deterministic (each community's
 answers come from a generator seeded with its name and the round's) and idempotent: a round that
 exists is left as it is."""
 
@@ -53,7 +54,37 @@ def _choice(rng: random.Random, question: Question, p_positive: float) -> int:
     return rng.choice([2, 2, 2, 3, 3, 4])
 
 
-def _answer_round(round: Round, communities: list[Community], uplift: float) -> int:
+# A burst the demo keeps on hold in the open round, in the community of the demo's community
+# staff login, as the portal would have held it (surveys.bursts): a dozen answers in four
+# minutes, all unhappy, before 8 in the morning.
+BURST_SIZE = 12
+BURST_COMMUNITY = "高岩社区"
+
+
+def _burst(round: Round, community: Community, index: int, questions: list[Question]) -> list[Answer]:
+    last_day = min(round.closes_on, today())
+    start = datetime.combine(max(round.opens_on, last_day - timedelta(days=1)), time(7, 30), tzinfo=SHANGHAI)
+    responses = Response.objects.bulk_create(
+        Response(
+            round=round,
+            community=community,
+            submitted_at=start + timedelta(seconds=20 * i),
+            device_hash=guard.device_hash(round.pk, f"demo-burst-{community.pk}-{i}"),
+            address_hash=guard.address_hash(round.pk, f"10.{index}.250.{i % 3}"),
+            state=Response.State.HELD,
+            hold_reason=Response.HoldReason.BURST,
+        )
+        for i in range(BURST_SIZE)
+    )
+    return [
+        Answer(response=response, question=q, choice=len(q.options) - 1)
+        for response in responses
+        for q in questions
+        if q.rate
+    ]
+
+
+def _answer_round(round: Round, communities: list[Community], uplift: float, *, burst: bool = False) -> int:
     questions = list(round.questionnaire.questions.order_by("order", "pk"))
     last_day = min(round.closes_on, today())
     days = max(1, (last_day - round.opens_on).days + 1)
@@ -92,6 +123,11 @@ def _answer_round(round: Round, communities: list[Community], uplift: float) -> 
                 answers.append(
                     Answer(response=response, question=q, text=services.redact(rng.choice(SUGGESTIONS)))
                 )
+    if burst and communities:
+        index, community = next(
+            ((i, c) for i, c in enumerate(communities) if c.name == BURST_COMMUNITY), (0, communities[0])
+        )
+        answers += _burst(round, community, index, questions)
     Answer.objects.bulk_create(answers, batch_size=2000)
     return len(responses)
 
@@ -114,11 +150,11 @@ def load_demo() -> dict[str, int]:
     start, end = half_bounds(today())
     previous_start, previous_end = half_bounds(start - timedelta(days=1))
     plan = [
-        (half_name(previous_start), previous_start, previous_end, 0.0),
-        (half_name(start), max(start, today() - timedelta(days=20)), end, 0.04),
+        (half_name(previous_start), previous_start, previous_end, 0.0, False),
+        (half_name(start), max(start, today() - timedelta(days=20)), end, 0.04, True),
     ]
-    for name, opens_on, closes_on, uplift in plan:
+    for name, opens_on, closes_on, uplift, burst in plan:
         round, created = _round(name, opens_on, closes_on, by)
         if round is not None and created:
-            _answer_round(round, communities, uplift)
+            _answer_round(round, communities, uplift, burst=burst)
     return {"survey_rounds": Round.objects.count(), "survey_responses": Response.objects.count()}

@@ -113,3 +113,34 @@ class AnswerForm(forms.Form):
     def bound_questions(self):
         for q in self.questions:
             yield q, self[f"q{q.pk}"]
+
+
+class ReviewForm(forms.Form):
+    """Accept or reject answers held as a burst (issue 14 §6): the reviewer ticks the answers,
+    chooses, and confirms."""
+
+    DECISIONS = [("accept", _("采纳：计入本社区的五率")), ("reject", _("剔除：不计入五率"))]
+
+    responses = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("待审核答卷"),
+        error_messages={
+            "required": _("请至少选择一份答卷。"),
+            "invalid_choice": _("所选答卷已不在待审核之列。"),
+        },
+    )
+    decision = forms.ChoiceField(
+        choices=DECISIONS,
+        widget=forms.RadioSelect,
+        label=_("处理"),
+        error_messages={"required": _("请选择采纳或剔除。")},
+    )
+    confirm = forms.BooleanField(
+        label=_("我已核对所选答卷，确认按上面的选择处理"),
+        error_messages={"required": _("请勾选确认后再提交。")},
+    )
+
+    def __init__(self, *args, held, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responses"].queryset = held

@@ -252,7 +252,25 @@ class Round(models.Model):
 class Response(ScopedModel):
     """One resident's anonymous answers in one round, for one community. No name, phone or ID
     number is asked for; the device token and the address are kept only as salted hashes (see
-    `surveys.guard`), and a device answers once per round (the unique constraint)."""
+    `surveys.guard`), and a device answers once per round (the unique constraint).
+
+    An answer that arrives in a burst (see `surveys.bursts`) is held: it is kept but left out of
+    every published rate until the community's staff or the city office accept it (then it
+    counts) or reject it (then it never does). Who decided and when is kept on the response."""
+
+    class State(models.TextChoices):
+        COUNTED = "counted", _("已计入")
+        HELD = "held", _("待审核")
+        ACCEPTED = "accepted", _("审核后计入")
+        REJECTED = "rejected", _("审核后剔除")
+
+    # The states whose answers make the published rates.
+    COUNTED_STATES = (State.COUNTED, State.ACCEPTED)
+
+    class HoldReason(models.TextChoices):
+        NONE = "", _("—")
+        BURST = "burst", _("一小时内答卷明显多于本社区平常水平")
+        ADDRESS = "address", _("同一网络地址一小时内提交过多")
 
     round = models.ForeignKey(Round, models.PROTECT, related_name="responses", verbose_name=_("调查轮次"))
     community = models.ForeignKey(
@@ -261,6 +279,19 @@ class Response(ScopedModel):
     submitted_at = models.DateTimeField(_("提交时间"))
     device_hash = models.CharField(_("设备标识摘要"), max_length=64)
     address_hash = models.CharField(_("网络地址摘要"), max_length=64, blank=True)
+    state = models.CharField(_("状态"), max_length=8, choices=State.choices, default=State.COUNTED)
+    hold_reason = models.CharField(
+        _("待审核原因"), max_length=8, choices=HoldReason.choices, blank=True, default=""
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
 
     SCOPE = {
         Level.DISTRICT: "community__street__district",
@@ -275,10 +306,17 @@ class Response(ScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["round", "device_hash"], name="response_once_per_device"),
         ]
-        indexes = [models.Index(fields=["round", "community"], name="response_round_community")]
+        indexes = [
+            models.Index(fields=["round", "community"], name="response_round_community"),
+            models.Index(fields=["community", "submitted_at"], name="response_community_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.round} · {self.community}"
+
+    @property
+    def is_counted(self) -> bool:
+        return self.state in self.COUNTED_STATES
 
 
 class Answer(models.Model):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from councils.roles import Level
-from councils.scoping import grants_of
+from django.urls import reverse
+
+from councils.roles import Capability, Level
+from councils.scoping import grants_of, has_capability
 
 from .selectors import scope_rates
 
@@ -26,6 +28,10 @@ def rates_panel(request) -> dict | None:
         "template": "surveys/_dashboard_card.html",
         "round": round,
         "responses": row.responses if round else 0,
+        "held": row.held if round else 0,
+        "review_url": reverse("survey_review_list")
+        if row.held and has_capability(user, Capability.REVIEW_ANSWERS)
+        else None,
         "rates": rates,
         "chart": {
             "labels": [r["label"] for r in rates],

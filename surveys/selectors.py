@@ -5,6 +5,7 @@ the lowest satisfaction. A fixed number of queries whatever the size of the city
 For the bulletin (R-6.3):
 
     city_rates(round)                      -> {rate code: Estimate}, all five, in Rate order
+    city_row(round)                        -> AreaRow: the same with .held (answers held for review)
     lowest_satisfaction(round, min_sample) -> [AreaRow] of communities, lowest first
 
 `within=` (a District or a Street) narrows both to a district's or a street's communities. A
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from councils.models import Community, District, Street
 from councils.periods import today
 
-from .models import RATES, Answer, Question, Rate, Round
+from .models import RATES, Answer, Question, Rate, Response, Round
 from .rates import Estimate
 
 LOWEST_LIMIT = 5
@@ -37,14 +38,19 @@ class AreaRow:
 
     node: object | None
     estimates: dict[str, Estimate] = field(default_factory=dict)
+    held: int = 0  # answers held for review: kept, but in none of the estimates
 
     def __post_init__(self):
         for rate in RATES:
             self.estimates.setdefault(rate, Estimate(rate))
 
-    def add(self, estimates: dict[str, Estimate]) -> None:
-        for rate, estimate in estimates.items():
+    def add(self, other: AreaRow | None) -> None:
+        """Pool another area's (or community's) answers into this one."""
+        if other is None:
+            return
+        for rate, estimate in other.estimates.items():
             self.estimates[rate] = self.estimates[rate] + estimate
+        self.held += other.held
 
     @property
     def ordered(self) -> list[tuple[str, Estimate]]:
@@ -89,10 +95,15 @@ class Results:
         }
 
 
-def rate_tallies(communities: QuerySet, rounds: list[int] | None = None) -> dict:
-    """{(round id, community id): {rate: Estimate}} over the communities (one query)."""
+def rate_tallies(communities: QuerySet, rounds: list[int] | None = None) -> dict[tuple[int, int], AreaRow]:
+    """{(round id, community id): AreaRow} over the communities (one query): the five rates
+    over the answers that count, and how many answers are held for review (issue 14 §6).
+
+    Every published rate (results pages, the dashboard card, the bulletins) is made here, so a
+    held or rejected answer is left out everywhere alike."""
     answers = Answer.objects.filter(
         response__community__in=communities.values("pk"),
+        response__state__in=[*Response.COUNTED_STATES, Response.State.HELD],
         question__rate__in=RATES,
         choice__isnull=False,
     )
@@ -100,16 +111,22 @@ def rate_tallies(communities: QuerySet, rounds: list[int] | None = None) -> dict
         answers = answers.filter(response__round_id__in=rounds)
     rows = (
         answers.order_by()
-        .values("response__round_id", "response__community_id", "question__rate")
+        .values("response__round_id", "response__community_id", "response__state", "question__rate")
         .annotate(
             n=Count("pk"),
             positive=Count("pk", filter=Q(choice__lt=F("question__positive_options"))),
         )
     )
-    tallies: dict = defaultdict(dict)
+    tallies: dict[tuple[int, int], AreaRow] = {}
     for row in rows:
         key = (row["response__round_id"], row["response__community_id"])
-        tallies[key][row["question__rate"]] = Estimate(row["question__rate"], row["positive"], row["n"])
+        tally = tallies.setdefault(key, AreaRow(None))
+        rate = row["question__rate"]
+        if row["response__state"] == Response.State.HELD:
+            # Every rate question is required: a held response answered each of them once.
+            tally.held = max(tally.held, row["n"])
+        else:
+            tally.estimates[rate] = tally.estimates[rate] + Estimate(rate, row["positive"], row["n"])
     return tallies
 
 
@@ -146,16 +163,17 @@ def area_results(
     total = AreaRow(None)
     rows: dict[int, AreaRow] = {}
     for community in community_list:
-        row = AreaRow(community, dict(tallies.get((round.pk if round else None, community.pk), {})))
+        row = AreaRow(community)
+        row.add(tallies.get((round.pk if round else None, community.pk)))
         per_community.append(row)
-        total.add(row.estimates)
+        total.add(row)
         if breakdown:
             node = {
                 "community": community,
                 "street": community.street,
                 "district": community.street.district,
             }[breakdown]
-            rows.setdefault(node.pk, AreaRow(node)).add(row.estimates)
+            rows.setdefault(node.pk, AreaRow(node)).add(row)
 
     ranked = [row for row in per_community if row.satisfaction.n >= min_sample]
     ranked.sort(key=lambda row: (row.satisfaction.value, -row.satisfaction.n, row.node.name))
@@ -163,7 +181,7 @@ def area_results(
     for r in rounds:
         row = AreaRow(None)
         for community in community_list:
-            row.add(tallies.get((r.pk, community.pk), {}))
+            row.add(tallies.get((r.pk, community.pk)))
         trend.append((r, row))
     return Results(
         round=round,
@@ -188,14 +206,19 @@ def _communities_within(within=None) -> QuerySet:
     return communities
 
 
-def city_rates(round: Round, *, within: District | Street | None = None) -> dict[str, Estimate]:
+def city_row(round: Round, *, within: District | Street | None = None) -> AreaRow:
     """The five rates of the whole city (or of one district or street) in `round`, pooled over
-    every answer; each Estimate has .pct, .low_pct, .high_pct (95% Wilson) and .n."""
-    tallies = rate_tallies(_communities_within(within), [round.pk])
+    every answer that counts, with .held: the answers held for review and left out."""
     row = AreaRow(None)
-    for estimates in tallies.values():
-        row.add(estimates)
-    return dict(row.estimates)
+    for tally in rate_tallies(_communities_within(within), [round.pk]).values():
+        row.add(tally)
+    return row
+
+
+def city_rates(round: Round, *, within: District | Street | None = None) -> dict[str, Estimate]:
+    """The five rates of `city_row`; each Estimate has .pct, .low_pct, .high_pct (95% Wilson)
+    and .n."""
+    return dict(city_row(round, within=within).estimates)
 
 
 def lowest_satisfaction(
@@ -225,8 +248,8 @@ def scope_rates(user, round: Round | None = None) -> tuple[Round | None, AreaRow
         round = Round.objects.filter(opens_on__lte=today()).order_by("-opens_on").first()
     row = AreaRow(None)
     if round is not None:
-        for estimates in rate_tallies(Community.objects.visible_to(user), [round.pk]).values():
-            row.add(estimates)
+        for tally in rate_tallies(Community.objects.visible_to(user), [round.pk]).values():
+            row.add(tally)
     return round, row
 
 
@@ -241,6 +264,7 @@ def optional_answers(round: Round, community: Community, *, suggestions: int = 2
         Answer.objects.filter(
             response__round=round,
             response__community=community,
+            response__state__in=Response.COUNTED_STATES,
             question__kind=Question.Kind.CHOICE,
             choice__isnull=False,
         )
@@ -265,7 +289,9 @@ def optional_answers(round: Round, community: Community, *, suggestions: int = 2
             }
         )
     texts = list(
-        Answer.objects.filter(response__round=round, response__community=community)
+        Answer.objects.filter(
+            response__round=round, response__community=community, response__state__in=Response.COUNTED_STATES
+        )
         .exclude(text="")
         .select_related("response")
         .order_by("-response__submitted_at", "-pk")[:suggestions]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from councils.models import Community
 from councils.periods import today
 
-from . import guard
+from . import bursts, guard
 from .defaults import DEFAULT_QUESTIONS, QUESTIONNAIRE_NAME, QUESTIONNAIRE_NOTE
 from .models import DEFAULT_MIN_SAMPLE, Answer, Question, Questionnaire, Rate, Response, Round
 
@@ -244,12 +244,17 @@ def response_submit(
     )
     if Response.objects.filter(round=round, device_hash=device).exists():
         raise already
+    # One community's answers are judged one at a time, so two of a burst cannot both see a
+    # quiet hour (no_key: the answers' foreign keys to the community still go in alongside).
+    list(Community.objects.select_for_update(no_key=True).filter(pk=community.pk).values_list("pk"))
+    now = timezone.now()
+    limit = bursts.burst_limit(round=round, community=community, at=now)
     try:
         with transaction.atomic():
             response = Response.objects.create(
                 round=round,
                 community=community,
-                submitted_at=timezone.now(),
+                submitted_at=now,
                 device_hash=device,
                 address_hash=guard.address_hash(round.pk, address),
             )
@@ -259,4 +264,26 @@ def response_submit(
         Answer(response=response, question_id=pk, choice=choice, text=text)
         for pk, (choice, text) in cleaned.items()
     )
+    bursts.hold_if_burst(response, limit=limit)
     return response
+
+
+# --- Review of held answers ----------------------------------------------------------------------
+
+
+ACCEPT = "accept"
+REJECT = "reject"
+
+
+@transaction.atomic
+def responses_review(*, community: Community, responses: list[int], decision: str, by) -> int:
+    """Accept (they count from now on) or reject (they never count) answers of `community` held
+    as a burst (issue 14 §6), recording who decided and when. Answers no longer held (another
+    reviewer was quicker) are left as they are; returns how many were decided here."""
+    if decision not in (ACCEPT, REJECT):
+        raise ValidationError(_("请选择采纳或剔除。"))
+    held = Response.objects.select_for_update().filter(
+        community=community, state=Response.State.HELD, pk__in=responses
+    )
+    state = Response.State.ACCEPTED if decision == ACCEPT else Response.State.REJECTED
+    return held.update(state=state, reviewed_by=by, reviewed_at=timezone.now())

@@ -3,12 +3,12 @@ code on a poster stays small and easy to scan."""
 
 from django.urls import path
 
-from . import views, views_public, views_results
+from . import views, views_public, views_results, views_review
 
 urlpatterns = [
-    # Public: no sign-in.
-    path("s/<int:pk>/", views_public.SurveyView.as_view(), name="survey_public"),
-    path("s/<int:pk>/thanks/", views_public.ThanksView.as_view(), name="survey_thanks"),
+    # Public: no sign-in. The token names the community and the round (surveys.posters).
+    path("s/<str:token>/", views_public.SurveyView.as_view(), name="survey_public"),
+    path("s/<str:token>/thanks/", views_public.ThanksView.as_view(), name="survey_thanks"),
     # Rounds and questionnaires.
     path("surveys/rounds/", views.RoundListView.as_view(), name="survey_round_list"),
     path("surveys/rounds/new/", views.RoundCreateView.as_view(), name="survey_round_create"),
@@ -35,6 +35,9 @@ urlpatterns = [
     # Posters.
     path("surveys/posters/", views.PosterListView.as_view(), name="survey_poster_list"),
     path("surveys/posters/<int:pk>/", views.PosterView.as_view(), name="survey_poster"),
+    # Answers held as a burst, for the community's staff and the city office.
+    path("surveys/review/", views_review.ReviewListView.as_view(), name="survey_review_list"),
+    path("surveys/review/communities/<int:pk>/", views_review.ReviewView.as_view(), name="survey_review"),
     # Results.
     path("surveys/results/", views_results.ScopeResultsView.as_view(), name="survey_results"),
     path(

@@ -13,11 +13,12 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, View
@@ -34,7 +35,7 @@ from councils.views.base import PAGE_SIZE, LoadsObject, ScopedMixin, form_errors
 from . import services
 from .forms import QuestionForm, ReviseForm, RoundForm
 from .models import Answer, Question, Questionnaire, Rate, Response, Round
-from .posters import qr_data_uri, survey_url
+from .posters import base_url_problem, is_local, poster_round, qr_data_uri, survey_path, survey_url
 
 
 def half_year_defaults(day: date) -> dict:
@@ -184,6 +185,7 @@ class AnswersExportView(ScopedMixin, LoadsObject, View):
             (_("街道/镇"), lambda row: row.community.street.name),
             (_("社区"), lambda row: row.community.name),
             (_("提交日期"), lambda row: timezone.localdate(row.submitted_at)),
+            (_("状态"), lambda row: row.get_state_display()),
             *[(f"{n}. {q.text}", answer_of(q)) for n, q in enumerate(questions, 1)],
         ]
         return xlsx_response(
@@ -332,7 +334,7 @@ class PosterListView(ScopedMixin, ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        self.round = Round.current()
+        self.round = poster_round()
         communities = self.scoped(Community).select_related("street__district")
         if self.round is not None:
             communities = communities.annotate(
@@ -341,11 +343,32 @@ class PosterListView(ScopedMixin, ListView):
         return communities.order_by("street__district__name", "street__name", "name", "pk")
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "round": self.round}
+        context = super().get_context_data(**kwargs)
+        if self.round is not None:
+            for community in context["page_obj"].object_list:
+                community.survey_path = survey_path(community, self.round)
+        return {
+            **context,
+            "round": self.round,
+            "address_problem": poster_address_problem(self.request),
+        }
+
+
+def poster_address_problem(request) -> dict | None:
+    """What is wrong with the address a poster would carry, for the pages to say: with DEBUG off
+    a missing or local PORTAL_BASE_URL stops printing ("refuse"); in development a poster that
+    points at this machine is printed with a warning ("warn")."""
+    if not settings.DEBUG:
+        return {"refuse": True} if base_url_problem() else None
+    base = (getattr(settings, "PORTAL_BASE_URL", "") or "").strip()
+    url = base or request.build_absolute_uri("/")
+    return {"refuse": False, "address": url} if is_local(url) else None
 
 
 class PosterView(ScopedMixin, LoadsObject, View):
-    """An A4 poster with the community's name and the QR code of its survey page (R-6.2)."""
+    """An A4 poster with the community's name and the QR code of its survey page for the open
+    round (or the next one), R-6.2. With DEBUG off it is printed only for a public
+    PORTAL_BASE_URL (issue 14 §6); a demo poster pointing at this machine says so on the page."""
 
     capability = Capability.PRINT_POSTERS
 
@@ -354,11 +377,44 @@ class PosterView(ScopedMixin, LoadsObject, View):
             self.scoped(Community).select_related("street__district"), pk=self.kwargs["pk"]
         )
 
+    def refuse(self, title: str, text: str, status: int):
+        return render(
+            self.request,
+            "surveys/poster_refused.html",
+            {"title": title, "text": text, "community": self.community},
+            status=status,
+        )
+
     def get(self, request, *args, **kwargs):
-        url = survey_url(request, self.community)
+        problem = poster_address_problem(request)
+        if problem and problem["refuse"]:
+            return self.refuse(
+                _("暂不能打印海报"),
+                _(
+                    "门户尚未设置居民手机能够访问的公网地址，海报上的二维码将无法打开。"
+                    "请系统管理员设置门户的公网地址（PORTAL_BASE_URL）后再打印。"
+                ),
+                status=503,
+            )
+        round = poster_round()
+        if round is None:
+            return self.refuse(
+                _("暂无调查轮次"),
+                _(
+                    "目前没有进行中或即将开始的调查轮次。海报的二维码只对一轮调查有效，请在市文明办设置轮次后再打印。"
+                ),
+                status=200,
+            )
+        url = survey_url(request, self.community, round)
         pdf = render_pdf(
             "pdf/survey_poster.html",
-            {"community": self.community, "url": url, "qr": qr_data_uri(url), "round": Round.current()},
+            {
+                "community": self.community,
+                "url": url,
+                "qr": qr_data_uri(url),
+                "round": round,
+                "local_address": bool(problem),
+            },
         )
         response = HttpResponse(pdf, content_type="application/pdf")
         filename = _("%(name)s_调查二维码海报.pdf") % {"name": self.community.name}

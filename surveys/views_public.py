@@ -7,8 +7,11 @@ Refusals say why, in the page itself:
   ordinary moment for a resident who scans the poster twice, not an error);
 - too many answers from one network address: 429 Too Many Requests with Retry-After, the page
   saying how many minutes to wait;
-- no round open, the round closed since the page was opened, cookies refused: 200, with the
-  reason. A form with a missing answer comes back with the answers kept and the gap marked.
+- the poster's link names a round that has not begun, the round closed since the page was
+  opened, cookies refused: 200, with the reason;
+- a link the portal did not sign (a forged or mistyped token, or the bare community number of
+  older posters), or the link of a round that is over: 404, with a page that says so.
+A form with a missing answer comes back with the answers kept and the gap marked.
 See surveys.guard for the device token and the limits.
 """
 
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -24,34 +27,62 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import View
 
 from councils.models import Community
+from councils.periods import today
 from councils.views.base import form_errors
 
 from . import guard, services
 from .forms import AnswerForm
 from .models import Question, Response, Round
+from .posters import read_token
 
 
-@method_decorator(never_cache, name="dispatch")
-class SurveyView(View):
-    template_name = "surveys/public_form.html"
+class LinkMixin:
+    """Reads the poster's token: the community and the round it names (surveys.posters). A token
+    the portal did not sign, or whose community or round is gone, or whose round is over, gets
+    a page that says so, with 404; a round that has not begun yet, a page that says when."""
+
     message_template = "surveys/public_message.html"
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.token = guard.device_token(request)
-        self.new_token = None
-
     def dispatch(self, request, *args, **kwargs):
-        self.community = get_object_or_404(
-            Community.objects.select_related("street__district"), pk=kwargs["pk"]
-        )
-        response = super().dispatch(request, *args, **kwargs)
-        if self.new_token:
-            guard.set_device_cookie(response, self.new_token)
-        return response
-
-    def questions(self, round: Round) -> list[Question]:
-        return list(round.questionnaire.questions.order_by("order", "pk"))
+        link = read_token(kwargs["token"])
+        self.community = self.round = None
+        if link is not None:
+            self.community = (
+                Community.objects.select_related("street__district").filter(pk=link.community_id).first()
+            )
+            self.round = Round.objects.select_related("questionnaire").filter(pk=link.round_id).first()
+        if self.community is None or self.round is None:
+            self.community = None
+            return self.message(
+                title=_("二维码链接无效"),
+                text=_("这个链接无法识别，可能抄错了或已被改动。请用手机重新扫描社区张贴的调查二维码。"),
+                kind="warning",
+                status=404,
+            )
+        day = today()
+        if day > self.round.closes_on and request.method == "POST":
+            # The page was opened before the close: the resident is told, as an answer (200).
+            return self.message(
+                title=_("未能提交"),
+                text=_("本轮调查已于 %(date)s 结束，感谢您的关注。")
+                % {"date": self.round.closes_on.isoformat()},
+                kind="warning",
+            )
+        if day > self.round.closes_on:
+            return self.message(
+                title=_("本轮调查已结束"),
+                text=_("这张海报属于“%(name)s”，该轮调查已于 %(date)s 结束。请扫描社区最新张贴的调查二维码。")
+                % {"name": self.round.name, "date": self.round.closes_on.isoformat()},
+                kind="warning",
+                status=404,
+            )
+        if day < self.round.opens_on:
+            return self.message(
+                title=_("调查尚未开始"),
+                text=_("本轮调查将于 %(date)s 开始，请届时再来填写。")
+                % {"date": self.round.opens_on.isoformat()},
+            )
+        return super().dispatch(request, *args, **kwargs)
 
     def message(self, *, title: str, text: str, kind: str = "info", status: int = 200, round=None):
         return render(
@@ -61,18 +92,33 @@ class SurveyView(View):
             status=status,
         )
 
+
+@method_decorator(never_cache, name="dispatch")
+class SurveyView(LinkMixin, View):
+    template_name = "surveys/public_form.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.token = guard.device_token(request)
+        self.new_token = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.token is None and request.method == "GET":
+            self.token = self.new_token = guard.new_device_token()
+        response = super().dispatch(request, *args, **kwargs)
+        if self.new_token:
+            guard.set_device_cookie(response, self.new_token)
+        return response
+
+    def questions(self, round: Round) -> list[Question]:
+        return list(round.questionnaire.questions.order_by("order", "pk"))
+
     def form_page(self, round: Round, form: AnswerForm, status: int = 200):
         return render(
             self.request,
             self.template_name,
             {"community": self.community, "round": round, "form": form},
             status=status,
-        )
-
-    def no_round(self):
-        return self.message(
-            title=_("暂无进行中的调查"),
-            text=_("本社区目前没有进行中的居民意见调查，请留意社区通知。感谢您的关注！"),
         )
 
     def already(self, round: Round):
@@ -84,11 +130,7 @@ class SurveyView(View):
         )
 
     def get(self, request, *args, **kwargs):
-        round = Round.current()
-        if self.token is None:
-            self.token = self.new_token = guard.new_device_token()
-        if round is None:
-            return self.no_round()
+        round = self.round
         if Response.objects.filter(round=round, device_hash=guard.device_hash(round.pk, self.token)).exists():
             return self.already(round)
         return self.form_page(round, AnswerForm(questions=self.questions(round)))
@@ -113,14 +155,7 @@ class SurveyView(View):
             )
             response["Retry-After"] = str(refusal.retry_after)
             return response
-        posted = request.POST.get("round", "")
-        round = (
-            Round.objects.select_related("questionnaire").filter(pk=posted).first()
-            if posted.isdigit()
-            else None
-        ) or Round.current()
-        if round is None:
-            return self.no_round()
+        round = self.round  # the poster's round; the form's hidden field decides nothing
         form = AnswerForm(request.POST, questions=self.questions(round))
         if not form.is_valid():
             return self.form_page(round, form)
@@ -139,7 +174,7 @@ class SurveyView(View):
                 return self.message(title=_("未能提交"), text=" ".join(error.messages), kind="warning")
             form_errors(form, error)
             return self.form_page(round, form)
-        return HttpResponseRedirect(reverse("survey_thanks", args=[self.community.pk]))
+        return HttpResponseRedirect(reverse("survey_thanks", args=[self.kwargs["token"]]))
 
 
 def window_name(seconds: int) -> str:
@@ -154,17 +189,10 @@ def window_name(seconds: int) -> str:
 
 
 @method_decorator(never_cache, name="dispatch")
-class ThanksView(View):
-    def get(self, request, pk):
-        community = get_object_or_404(Community, pk=pk)
-        return render(
-            request,
-            "surveys/public_message.html",
-            {
-                "community": community,
-                "title": _("提交成功，感谢您的参与！"),
-                "text": _("您的意见已匿名记录，将用于改进社区共建工作。"),
-                "kind": "success",
-                "thanks": True,
-            },
+class ThanksView(LinkMixin, View):
+    def get(self, request, token):
+        return self.message(
+            title=_("提交成功，感谢您的参与！"),
+            text=_("您的意见已匿名记录，将用于改进社区共建工作。"),
+            kind="success",
         )

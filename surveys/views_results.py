@@ -10,6 +10,7 @@ The figures are surveys.selectors.area_results's; nothing is computed here.
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -22,6 +23,7 @@ from councils.views.base import ScopedMixin
 
 from . import selectors
 from .models import RATES, Rate
+from .posters import survey_path
 
 BREAKDOWN_LABEL = {
     "district": gettext_lazy("区"),
@@ -47,6 +49,12 @@ class ResultsView(ScopedMixin, TemplateView):
 
     def area_name(self) -> str:
         raise NotImplementedError
+
+    def review_url(self) -> str | None:
+        """Where the user reviews the held answers counted on this page, if they may."""
+        if not has_capability(self.request.user, Capability.REVIEW_ANSWERS):
+            return None
+        return reverse("survey_review_list")
 
     def selected_round(self, rounds):
         wanted = self.request.GET.get("round", "")
@@ -78,6 +86,7 @@ class ResultsView(ScopedMixin, TemplateView):
             rate_labels=[Rate(r).label for r in RATES],
             can_print=has_capability(self.request.user, Capability.PRINT_POSTERS),
             can_export=has_capability(self.request.user, Capability.EXPORT_ANSWERS),
+            review_url=self.review_url() if results.total.held else None,
         )
         if self.area is not None:
             context["breadcrumbs"] = breadcrumbs(self.request.user, self.area)
@@ -142,4 +151,11 @@ class CommunityResultsView(AreaResultsView):
         context = super().get_context_data(**kwargs)
         round = context["round"]
         context["optional"] = selectors.optional_answers(round, self.area) if round else None
+        context["survey_path"] = survey_path(self.area, round) if round and round.status == "open" else None
         return context
+
+    def review_url(self) -> str | None:
+        reviewable = Community.objects.visible_to(self.request.user, Capability.REVIEW_ANSWERS)
+        if not reviewable.filter(pk=self.area.pk).exists():
+            return None
+        return reverse("survey_review", args=[self.area.pk])

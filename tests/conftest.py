@@ -90,6 +90,7 @@ class Side:
     survey_round: object = None
     survey_questionnaire: object = None
     survey_question: object = None
+    survey_link: object = None  # the poster's signed link of the side's community (issue 14 §6)
 
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -37,6 +37,7 @@ SETTINGS_VARIABLES = (
     "SECURE_HSTS_SECONDS",
     "VAR_DIR",
     "MEDIA_ROOT",
+    "PORTAL_BASE_URL",
 )
 
 
@@ -59,6 +60,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "portal.example.cn",
+        "PORTAL_BASE_URL": "https://portal.example.cn",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
         "VAR_DIR": str(tmp_path),
     }

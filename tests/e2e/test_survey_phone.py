@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from councils.periods import today
 from surveys import services
 from surveys.models import Question, Response, Round
+from surveys.posters import survey_path
 from tests.conftest import Side, build_side
 
 
@@ -42,7 +43,7 @@ def choose(page: Page, question: Question, option: str) -> None:
 
 def test_a_resident_answers_on_a_phone_and_a_second_answer_is_refused(phone_page, side, round, browser_log):
     page = phone_page
-    url = f"/s/{side.community.pk}/"
+    url = survey_path(side.community, round)
     questions = list(round.questionnaire.questions.order_by("order"))
     page.goto(url)
     expect(page.get_by_role("heading", name="居民意见调查")).to_be_visible()

@@ -464,7 +464,7 @@ PAGES: dict[str, Page] = {
     "finding_duplicate": Page(u("finding_duplicate", "later_finding"), R.PATROLLER),
     "membership_update": Page(u("membership_update", "a.membership"), R.STREET_STAFF),
     # a resident answering the open round's questionnaire, anonymous
-    "survey_public": Page(u("survey_public", "a.community"), role=None, data=lambda w: survey_choices(w)),
+    "survey_public": Page(u("survey_public", "a.survey_link"), role=None, data=lambda w: survey_choices(w)),
 }
 
 

@@ -13,11 +13,12 @@ from councils.roles import Role
 from .matrix import ALL, CITY, COMMUNITY_UP, View
 
 POSTER_PRINTERS = CITY | {Role.DISTRICT_OFFICE, Role.STREET_STAFF, Role.COMMUNITY_STAFF}
+REVIEWERS = CITY | {Role.COMMUNITY_STAFF}
 
 SPEC: dict = {
     # The residents' pages, reached from the QR code.
-    "survey_public": View("community", public=True),
-    "survey_thanks": View("community", public=True),
+    "survey_public": View("survey_link", public=True),
+    "survey_thanks": View("survey_link", public=True),
     # Rounds and questionnaires: read by all, set by the city office.
     "survey_round_list": View(),
     "survey_round_create": View(allowed=CITY),
@@ -32,6 +33,9 @@ SPEC: dict = {
     # Posters of the communities in scope.
     "survey_poster_list": View(allowed=POSTER_PRINTERS),
     "survey_poster": View("community", allowed=POSTER_PRINTERS),
+    # Answers held as a burst (issue 14 §6): the community's staff and the city office.
+    "survey_review_list": View(allowed=REVIEWERS),
+    "survey_review": View("community", allowed=REVIEWERS),
     # Results: whoever sees the area.
     "survey_results": View(),
     "survey_results_district": View("district"),

@@ -2,15 +2,23 @@
 
 Side A gets the open round (rounds belong to the whole city, like assessment periods), a draft
 questionnaire version (revised from the one the round froze, so its questions can still be
-edited) and one of its questions. Each side's community gets one answer in the round."""
+edited) and one of its questions. Each side's community gets one answer in the round, and
+`side.survey_link` (its poster's signed link, issue 14 §6)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from councils.periods import today
 from surveys import services
 from surveys.models import Round
+from surveys.posters import survey_token
+
+
+@dataclass(frozen=True)
+class SurveyLink:
+    pk: str
 
 
 def answers_for(round: Round, *, satisfied: bool = True) -> dict[int, int]:
@@ -38,6 +46,9 @@ def build_surveys(side) -> None:
         device_token=f"fixture-{side.community.pk}",
         address="192.0.2.1",
     )
+    # The poster's link of the side's community in the open round (what the QR code carries);
+    # `.pk` is the token, for the access matrix that reverses every URL with its object's pk.
+    side.survey_link = SurveyLink(pk=survey_token(side.community, round))
     if side.community.name.startswith("甲"):
         side.survey_round = round
         side.survey_questionnaire = services.questionnaire_revise(

@@ -13,6 +13,7 @@ from django.urls import reverse
 from councils.periods import today
 from surveys import guard, services
 from surveys.models import Question, Rate, Response, Round
+from surveys.posters import survey_path, survey_token
 
 pytestmark = pytest.mark.django_db
 _address = count(1)
@@ -34,8 +35,8 @@ def round(side_a, side_b):
 
 
 @pytest.fixture
-def url(side_a):
-    return reverse("survey_public", args=[side_a.community.pk])
+def url(side_a, round):
+    return survey_path(side_a.community, round)
 
 
 def full_answers(round: Round, **overrides) -> dict[str, str]:
@@ -76,7 +77,7 @@ def test_a_resident_answers_and_is_thanked(round, url, side_a):
     phone.get(url)
     response = phone.post(url, full_answers(round))
     assert response.status_code == 302
-    assert response.url == reverse("survey_thanks", args=[side_a.community.pk])
+    assert response.url == reverse("survey_thanks", args=[survey_token(side_a.community, round)])
     assert "感谢您的参与" in phone.get(response.url).content.decode()
     stored = Response.objects.get()
     assert stored.community == side_a.community and stored.answers.count() == 5
@@ -162,12 +163,12 @@ def test_missing_answers_come_back_marked_with_the_rest_kept(round, url):
     assert not Response.objects.exists()
 
 
-def test_the_page_says_so_when_no_round_is_open(side_a, url):
+def test_the_link_of_a_round_that_no_longer_exists_says_the_link_is_invalid(side_a, url):
     Response.objects.all().delete()
     Round.objects.all().delete()
     response = resident().get(url)
-    assert response.status_code == 200
-    assert "暂无进行中的调查" in response.content.decode()
+    assert response.status_code == 404
+    assert "二维码链接无效" in response.content.decode()
 
 
 def test_an_answer_sent_after_the_round_closed_is_refused_with_the_date(round, url):

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from councils.periods import today
@@ -171,7 +172,9 @@ def test_the_city_office_exports_anonymised_answers(client, round, side_a, side_
     assert not any(h and h in flat for pair in stored for h in pair)
     assert "192.0.2.77" not in flat
     # The day only: the time of day would help tell residents apart.
-    assert all(row[4].date() == today() and row[4].time() == time(0) for row in rows[1:])
+    days = {timezone.localdate(at) for at in Response.objects.values_list("submitted_at", flat=True)}
+    assert all(row[4].date() in days and row[4].time() == time(0) for row in rows[1:])
+    assert [row[5] for row in rows[1:]] == ["已计入", "已计入"]  # none of them held (issue 14 §6)
 
 
 def test_only_the_city_office_exports(client, round, role_users):
