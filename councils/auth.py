@@ -1,6 +1,11 @@
 """Authentication with the sign-in lockout (issue 14 §4): every call of `authenticate()`, from the
 portal's sign-in page, the admin's or anywhere else, first reserves its place in the lockout
-counters and is refused there, before any password hashing, when the name is locked."""
+counters and is refused there, before any password hashing, when the name is locked.
+
+Why not django-axes: it checks the lock in its backend, lets the password be hashed, and counts the
+failure afterwards in a signal handler, so guesses sent at once are all hashed (16 of 16 in a trial
+with its database handler); and it compares every key combination against one failure limit, so
+the slower limit on the name alone cannot be expressed. Both need the counter reserved first."""
 
 from __future__ import annotations
 
