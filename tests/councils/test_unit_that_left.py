@@ -2,17 +2,21 @@
 council only through the seats its unit holds now. What stays readable is the unit's own record
 there: its seat with its attendance and contact logs, its tasks, its points and activities."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.models import PointEvent
 from councils import services
 from councils.models import Attendance, ContactLog, Council, Meeting, Membership, Task
 from councils.roles import Role
+from councils.services.meetings import Seat
 from inspections.models import Activity, Finding
-from tests.conftest import user_with_role
+from tests.conftest import build_side, user_with_role
+from tests.councils.test_views import grow, queries
+from tests.factories import CommunityFactory, CouncilFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +98,56 @@ def test_a_unit_that_sits_again_reads_the_council_again(client, side_a, left_uni
     client.force_login(left_unit.contact)
     assert client.get(reverse("council_detail", args=[side_a.council.pk])).status_code == 200
     assert client.get(reverse("meeting_detail", args=[side_a.meeting.pk])).status_code == 200
+
+
+def grow_seats(side, left) -> None:
+    """More of the left unit's past on side A's council (meetings it attended, contact logs) and
+    more councils it sat on: two it left and one it sits on now."""
+    for day in (1, 2, 3):
+        services.meeting_record(
+            council=side.council,
+            held_at=timezone.make_aware(datetime(2024, 4, day, 15, 0)),
+            kind=Meeting.Kind.EXTRAORDINARY,
+            place="社区会议室",
+            seats=[Seat(side.membership.pk, present=True), Seat(left.membership.pk, present=False)],
+            minutes="临时会议纪要",
+            by=side.secretary,
+        )
+        ContactLog.objects.create(
+            membership=left.membership,
+            contacted_on=date(2024, 5, day),
+            building=side.building,
+            residents_met=1,
+            matters="走访",
+            created_by=side.secretary,
+        )
+    for left_on in (date(2024, 6, 30), date(2025, 6, 30), None):
+        council = CouncilFactory(community=CommunityFactory(street=side.street))
+        MembershipFactory(unit=left.unit, council=council, left_on=left_on)
+
+
+@pytest.mark.parametrize(
+    ("name", "obj"),
+    [
+        ("council_list", None),
+        ("meeting_list", None),
+        ("task_list", None),
+        ("ledger_list", None),
+        ("unit_detail", "unit"),
+        ("membership_detail", "membership"),
+        ("task_detail", "task"),
+        ("entry_detail", "entry"),
+    ],
+)
+def test_query_count_of_the_left_units_pages_does_not_grow(client, side_a, left_unit, name, obj):
+    # The unit sits on one other council now, so the lists are not empty to begin with.
+    MembershipFactory(
+        unit=left_unit.unit, council=CouncilFactory(community=CommunityFactory(street=side_a.street))
+    )
+    client.force_login(left_unit.contact)
+    url = reverse(name, args=[getattr(left_unit, obj).pk] if obj else [])
+    small = queries(client, url)
+    grow(side_a)
+    grow_seats(side_a, left_unit)
+    build_side("乙")
+    assert queries(client, url) == small, url
