@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .roles import ROLE_LEVEL, Level, Role
-from .scoping import Many, ScopedModel
+from .scoping import Many, ScopedModel, ScopedQuerySet, Seated
 from .validators import mask_phone, validate_credit_code, validate_phone
 
 
@@ -164,7 +164,7 @@ class Council(ScopedModel):
         Level.STREET: "community__street",
         Level.COMMUNITY: "community",
         Level.COUNCIL: "pk",
-        Level.MEMBER_UNIT: Many("memberships__unit"),
+        Level.MEMBER_UNIT: Seated("pk"),
     }
 
     class Meta:
@@ -249,6 +249,12 @@ class MemberUnit(ScopedModel):
         self.credit_code = (self.credit_code or "").strip().upper()
 
 
+class MembershipQuerySet(ScopedQuerySet):
+    def current(self) -> MembershipQuerySet:
+        """Seats held now; a seat that ended keeps its row, with `left_on` set (R-1.3)."""
+        return self.filter(left_on__isnull=True)
+
+
 class Membership(ScopedModel):
     """A member unit's seat on a council. Leaving sets `left_on` and keeps the row (R-1.3)."""
 
@@ -265,6 +271,8 @@ class Membership(ScopedModel):
     representative = models.CharField(_("代表"), max_length=50, blank=True)
     joined_on = models.DateField(_("加入日期"), default=timezone.localdate)
     left_on = models.DateField(_("退出日期"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     SCOPE = {
         Level.DISTRICT: "council__community__street__district",
@@ -404,13 +412,14 @@ class SignInCounter(models.Model):
 
 def via_council(prefix: str) -> dict:
     """SCOPE for a row that belongs to one council, reached through `prefix`. A unit contact sees
-    the rows of every council its unit sits on."""
+    the rows of every council its unit sits on now, and none of a council it left: a model that
+    holds the unit's own records adds the way through the unit itself."""
     return {
         Level.DISTRICT: f"{prefix}__community__street__district",
         Level.STREET: f"{prefix}__community__street",
         Level.COMMUNITY: f"{prefix}__community",
         Level.COUNCIL: prefix,
-        Level.MEMBER_UNIT: Many(f"{prefix}__memberships__unit"),
+        Level.MEMBER_UNIT: Seated(prefix),
     }
 
 
@@ -795,7 +804,8 @@ class Task(ScopedModel):
     )
     created_at = models.DateTimeField(_("部署时间"), auto_now_add=True)
 
-    SCOPE = {**via_council("council"), Level.MEMBER_UNIT: Many("council__memberships__unit")}
+    # A unit keeps reading the tasks assigned to it after it leaves the council.
+    SCOPE = {**via_council("council"), Level.MEMBER_UNIT: (Seated("council"), "assignee")}
 
     class Meta:
         verbose_name = _("共建任务")
@@ -834,7 +844,7 @@ class TaskProgress(ScopedModel):
     )
     created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
 
-    SCOPE = via_council("task__council")
+    SCOPE = {**via_council("task__council"), Level.MEMBER_UNIT: (Seated("task__council"), "task__assignee")}
 
     class Meta:
         verbose_name = _("任务进展")

@@ -26,6 +26,17 @@ class Many:
 
 
 @dataclass(frozen=True)
+class Seated:
+    """A member unit's way to a council's rows: `path` leads from the model to the council, which
+    the unit reaches only through a seat it holds now (a membership not ended, R-1.3). A unit that
+    left keeps its own records through the unit itself, never through the council. Matched with
+    one subquery on the unit's current seats, so rows never repeat and the query stays the same
+    whatever the data."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class Grant:
     """One role assignment reduced to what scoping needs."""
 
@@ -83,7 +94,7 @@ class ScopedModel(models.Model):
     """Base for every model users reach. `SCOPE` maps a level to the lookup path from this
     model to that level's node; a level missing from it sees none of these rows."""
 
-    SCOPE: dict[str, str | Many | tuple[str | Many, ...]] = {}
+    SCOPE: dict[str, str | Many | Seated | tuple[str | Many | Seated, ...]] = {}
 
     objects = ScopedQuerySet.as_manager()
 
@@ -101,6 +112,11 @@ class ScopedModel(models.Model):
         for path in paths:
             if isinstance(path, Many):
                 condition |= Q(pk__in=cls._base_manager.filter(**{path.path: node_id}).values("pk"))
+            elif isinstance(path, Seated):
+                from .models import Membership
+
+                seats = Membership.objects.current().filter(unit_id=node_id).values("council_id")
+                condition |= Q(**{f"{path.path}__in": seats})
             else:
                 condition |= Q(**{path: node_id})
         return condition

@@ -27,7 +27,7 @@ def count_of(queryset: QuerySet, outer: str) -> Coalesce:
 
 
 def current_memberships() -> QuerySet:
-    return Membership.objects.filter(left_on__isnull=True)
+    return Membership.objects.current()
 
 
 def districts_with_counts(queryset: QuerySet) -> QuerySet:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from councils.models import Council, MemberUnit, Resolution, via_council
 from councils.roles import Level
-from councils.scoping import ScopedModel
+from councils.scoping import ScopedModel, Seated
 
 MAX_AMOUNT = Decimal("10000000.00")  # ten million yuan: far above any council's year
 AMOUNT_VALIDATORS = [
@@ -134,7 +134,8 @@ class LedgerEntry(ScopedModel):
     )
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
-    SCOPE = via_council("fund__council")
+    # A unit keeps reading its own contributions after it leaves the council.
+    SCOPE = {**via_council("fund__council"), Level.MEMBER_UNIT: (Seated("fund__council"), "unit")}
 
     class Meta:
         verbose_name = _("资金流水")

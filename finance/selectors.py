@@ -22,7 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from councils.models import Community, Council, MemberUnit, Street
+from councils.models import Community, Council, Membership, MemberUnit, Street
 
 from .models import Budget, Category, Fund, LedgerEntry, Violation
 
@@ -30,9 +30,10 @@ ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 # The street's review keeps the totals of its filtered set a while (finance.views.cached_totals):
 # a save or delete of any of these drops them, since the totals count the entries and flags and
-# the filters search or scope by these names and places.
+# the filters search or scope by these names and places; a seat that ends changes what a unit
+# contact's scope holds.
 TOTALS_TAG = "ledger-totals"
-TOTALS_COUNTED = (LedgerEntry, Violation, Fund, Council, Community, Street, MemberUnit)
+TOTALS_COUNTED = (LedgerEntry, Violation, Fund, Council, Community, Street, MemberUnit, Membership)
 
 
 def balance_at(fund: Fund, day: date) -> Decimal:

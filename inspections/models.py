@@ -15,19 +15,19 @@ from django.utils.translation import gettext_lazy as _
 
 from councils.models import Building, Community, MemberUnit
 from councils.roles import Level
-from councils.scoping import Many, ScopedModel
+from councils.scoping import ScopedModel, Seated
 from councils.validators import mask_phone, validate_phone
 
 
 def via_community(prefix: str) -> dict:
     """SCOPE for a row of one community; a council's secretary and a unit contact reach it
-    through the community's council."""
+    through the community's council (a unit contact only while its unit sits on it)."""
     return {
         Level.DISTRICT: f"{prefix}__street__district",
         Level.STREET: f"{prefix}__street",
         Level.COMMUNITY: prefix,
         Level.COUNCIL: f"{prefix}__council",
-        Level.MEMBER_UNIT: Many(f"{prefix}__council__memberships__unit"),
+        Level.MEMBER_UNIT: Seated(f"{prefix}__council"),
     }
 
 

@@ -2,7 +2,7 @@
 Everything on side B is outside every role's scope except the city office's."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -377,6 +377,109 @@ def side_b(db) -> Side:
 def role_users(side_a, side_b) -> dict[str, object]:
     """One user per role, each scoped to side A."""
     return {role: user_with_role(role, side_a, username=str(role)) for role in Role}
+
+
+@dataclass
+class LeftUnit:
+    """A unit that sat on a side's council from 2024-01-01 to 2024-06-30 (issue 14 §2), with what
+    it left behind there, and its contact. Everything else of the council (the side's meeting,
+    fund, budget, plan…) was recorded after it left."""
+
+    unit: MemberUnit
+    membership: Membership
+    contact: object
+    meeting: Meeting  # held while it sat, with its attendance row
+    resolution: Resolution
+    task: Task  # assigned to it
+    contact_log: ContactLog
+    entry: object  # its contribution, with a receipt
+    pledge: object
+    point_event: object
+    activity: object  # organised by it in the side's community
+
+
+def build_left_unit(side: Side) -> LeftUnit:
+    from assessments.services import point_record
+    from finance import services as finance
+    from inspections import services as patrols
+    from inspections.models import Activity
+
+    by, council = side.secretary, side.council
+    unit = MemberUnitFactory(street=side.street, name=f"{side.community.name}退出单位")
+    seat = services.membership_add(
+        council=council, unit=unit, joined_on=date(2024, 1, 1), buildings=[side.building], by=by
+    )
+    meeting = services.meeting_record(
+        council=council,
+        held_at=timezone.make_aware(datetime(2024, 3, 15, 15, 0)),
+        kind=Meeting.Kind.REGULAR,
+        place="社区会议室",
+        seats=[
+            Seat(side.membership.pk, present=True, representative="代表"),
+            Seat(seat.pk, present=True, representative="退出单位代表"),
+        ],
+        agenda=["部署任务"],
+        minutes="第一季度例会纪要",
+        by=by,
+    )
+    resolution = services.resolution_record(
+        meeting=meeting,
+        title="楼道整治",
+        text="决议内容",
+        votes_for=2,
+        subject=Resolution.Subject.TASK,
+        by=by,
+    )
+    left = LeftUnit(
+        unit=unit,
+        membership=seat,
+        contact=UserFactory(username=f"left-unit-contact-{unit.pk}"),
+        meeting=meeting,
+        resolution=resolution,
+        task=services.task_create(
+            resolution=resolution, title="退出单位任务", assignee=unit, due_on=date(2024, 5, 31), by=by
+        ),
+        contact_log=services.contact_log_record(
+            membership=seat,
+            contacted_on=date(2024, 4, 10),
+            building=side.building,
+            residents_met=2,
+            matters="退出单位走访",
+            by=by,
+        ),
+        entry=finance.entry_post(
+            council=council,
+            kind="contribution",
+            amount=Decimal("200.00"),
+            entry_date=date(2024, 3, 20),
+            unit=unit,
+            receipt=SimpleUploadedFile("退出单位收据.pdf", PDF_BYTES),
+            by=by,
+        ),
+        pledge=finance.pledge_set(council=council, unit=unit, year=2024, amount=Decimal("300"), by=by),
+        point_event=point_record(
+            unit=unit, council=council, points=1, reason="参与楼道整治", occurred_on=date(2024, 4, 1), by=by
+        ),
+        activity=patrols.activity_record(
+            community=side.community,
+            kind=Activity.Kind.WARMTH_VISIT,
+            title="退出单位走访",
+            held_on=date(2024, 4, 20),
+            organiser=unit,
+            participants=3,
+            by=by,
+        ),
+    )
+    services.membership_leave(membership=seat, left_on=date(2024, 6, 30), by=by)
+    left.membership.refresh_from_db()
+    RoleAssignmentFactory(user=left.contact, role=Role.UNIT_CONTACT, member_unit=unit)
+    return left
+
+
+@pytest.fixture
+def left_unit(side_a) -> LeftUnit:
+    """A unit contact whose unit left side A's council before side A's records were made."""
+    return build_left_unit(side_a)
 
 
 @pytest.fixture

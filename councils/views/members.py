@@ -83,6 +83,9 @@ class MembershipDetailView(MembershipMixin, BreadcrumbMixin, DetailView):
         membership = self.object
         user = self.request.user
         context["breadcrumbs"] = selectors.breadcrumbs(user, membership.council)
+        # A unit that left reads its seat, attendance and contacts, not the council's pages
+        # (issue 14 §2): the council and its meetings are then named without a link.
+        context["council_open"] = Council.objects.visible_to(user).filter(pk=membership.council_id).exists()
         context["areas"] = ResponsibleArea.objects.filter(membership=membership).select_related("building")
         context["contacts"] = (
             ContactLog.objects.visible_to(user)

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
-from django.db.models import Count, F, Max, Prefetch, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -375,11 +375,13 @@ class MemberUnitDetailView(ScopedMixin, BreadcrumbMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        # Seats on councils the user may see; a unit contact sees all of its own unit's seats.
+        # Seats on councils the user may see; a unit contact sees all of its own unit's seats, and
+        # a seat its unit left opens the seat's page instead of the council's (issue 14 §2).
         context["memberships"] = (
             Membership.objects.visible_to(user)
             .filter(unit=self.object)
             .select_related("council__community__street")
+            .annotate(council_open=Exists(Council.objects.visible_to(user).filter(pk=OuterRef("council_id"))))
             .order_by("left_on", "council__name")
         )
         context["can_edit"] = (

@@ -47,6 +47,15 @@ SEES = {
 # Patrols of community A: every role on side A reaches them (the secretary and the unit contact
 # through community A's council).
 SEES.update(patrol=ALL, finding=ALL, photo=ALL, activity=ALL, officer=ALL)
+# A unit contact whose unit left side A's council (issue 14 §2) reaches a council only through the
+# seats its unit holds now: every page of council A and of its community answers 404 to it. Its
+# own records there stay readable: these kinds open the left unit's own object (its unit, its
+# ended seat, the task assigned to it, its contribution, the activity it organised), and the
+# city's own kinds (rubrics, periods, survey rounds) belong to no council.
+LEFT_UNIT_KEEPS = frozenset({"unit", "membership", "task", "entry", "activity"})
+CITY_WIDE = frozenset(
+    {"rubric", "criterion", "period", "survey_round", "survey_questionnaire", "survey_question"}
+)
 PATROLLERS = frozenset({Role.PATROLLER, Role.COMMUNITY_STAFF})
 FINDING_HANDLERS = frozenset({Role.COMMUNITY_STAFF, Role.STREET_STAFF})
 ACTIVITY_RECORDERS = frozenset({Role.COMMUNITY_STAFF, Role.COUNCIL_SECRETARY})

@@ -5,6 +5,8 @@ The patterns come from the URLconf itself, so a new view that is missing from SP
 opens, which roles see side A's object, and which roles may use the view at all:
 anonymous → sign-in page; a role that may not use the view → 403; side B's object (outside
 every scope but the city's) → 404; side A's object → 200 where the role sees it, else 404.
+The contact of a unit that left side A's council walks every view too: the council's objects
+answer 404, the unit's own records 200 where a unit contact reads them (issue 14 §2).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from . import (
     spec_plans,
     spec_surveys,
 )
-from .matrix import ALL, BUILDING_MANAGERS, CITY, SEES, TREE_MANAGERS, View
+from .matrix import ALL, BUILDING_MANAGERS, CITY, CITY_WIDE, LEFT_UNIT_KEEPS, SEES, TREE_MANAGERS, View
 
 SPEC: dict[str, View] = {
     "home": View(),
@@ -155,3 +157,37 @@ def test_role_sees_its_scope_and_gets_404_outside(client, role, name, side_a, si
     if url_b is not None:
         expected_b = 200 if role == Role.CITY_OFFICE else 404
         assert client.get(url_b).status_code == expected_b, f"{role} on {url_b}"
+
+
+def left_unit_url(name: str, view: View, side_a, left_unit) -> str:
+    if view.obj is None:
+        return reverse(name)
+    if view.obj == "user":
+        obj = left_unit.contact
+    elif view.obj == "assignment":
+        obj = left_unit.contact.role_assignments.get()
+    elif view.obj in LEFT_UNIT_KEEPS:
+        obj = getattr(left_unit, view.obj)
+    else:
+        obj = getattr(side_a, view.obj)
+    return reverse(name, args=[obj.pk])
+
+
+def left_unit_expects(view: View) -> int:
+    if Role.UNIT_CONTACT not in view.allowed:
+        return 403
+    if view.obj is None:
+        return 200
+    sees = view.sees if view.sees is not None else SEES[view.obj]
+    if Role.UNIT_CONTACT not in sees:
+        return 404
+    return 200 if view.obj in LEFT_UNIT_KEEPS | CITY_WIDE else 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(n for n, v in SPEC.items() if not v.public and not v.post_only))
+def test_a_unit_that_left_the_council_reads_only_its_own_records(client, name, side_a, left_unit):
+    view = SPEC[name]
+    client.force_login(left_unit.contact)
+    url = left_unit_url(name, view, side_a, left_unit)
+    assert client.get(url).status_code == left_unit_expects(view), url
