@@ -186,6 +186,7 @@ def run_together(n: int, work):
         return list(pool.map(job, range(n)))
 
 
+@pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_expenditures_never_overdraw_the_fund():
     """DESIGN.md invariant 5: the fund row is locked while spending is checked and written."""
@@ -202,6 +203,7 @@ def test_twenty_concurrent_expenditures_never_overdraw_the_fund():
     assert fund.balance == ledger_sum(fund)
 
 
+@pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_entries_get_fifty_distinct_consecutive_numbers():
     side = build_side("号")
