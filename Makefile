@@ -60,14 +60,14 @@ lint: install
 pytest: install
 	$(TEST_ENV) $(PY) -m pytest $(or $(PYTEST_ARGS),-n 2)
 
-# The races again on the embedded default (issue 14 §7): the tests marked `concurrency` on a
-# SQLite file of their own, without Redis, as `make run` serves. A fresh folder each time, so no
-# write-ahead log of an earlier run is left beside a new database.
+# The races and the database guards again on the embedded default (issue 14 §7, §8): the tests
+# marked `concurrency` or `guards` on a SQLite file of their own, without Redis, as `make run`
+# serves. A fresh folder each time, so no write-ahead log of an earlier run meets a new database.
 SQLITE_TEST_DIR := var/test-sqlite
 pytest-sqlite: install
 	rm -rf $(SQLITE_TEST_DIR) && mkdir -p $(SQLITE_TEST_DIR)
 	$(TEST_ENV) DATABASE_URL=sqlite:///$(CURDIR)/$(SQLITE_TEST_DIR)/portal.sqlite3 REDIS_URL= \
-		$(PY) -m pytest -m concurrency -p no:xdist --create-db -q $(SQLITE_PYTEST_ARGS)
+		$(PY) -m pytest -m "concurrency or guards" -p no:xdist --create-db -q $(SQLITE_PYTEST_ARGS)
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -50,6 +50,7 @@ def spend(side, amount, resolution=None, category=None, **extra):
     )
 
 
+@pytest.mark.guards
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "statement",
@@ -70,6 +71,7 @@ def test_raw_sql_cannot_change_or_remove_a_ledger_row(side_a, statement):
     assert LedgerEntry.objects.get(pk=entry.pk).amount == entry.amount
 
 
+@pytest.mark.guards
 @pytest.mark.django_db
 def test_the_orm_cannot_change_or_remove_a_ledger_row_either(side_a):
     with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
