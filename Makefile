@@ -62,12 +62,13 @@ pytest: install
 
 # The races and the database guards again on the embedded default (issue 14 §7, §8): the tests
 # marked `concurrency` or `guards` on a SQLite file of their own, without Redis, as `make run`
-# serves. A fresh folder each time, so no write-ahead log of an earlier run meets a new database.
+# serves. The test database is kept between runs (--reuse-db migrates it forward) together with
+# its write-ahead log; `make clean` removes both.
 SQLITE_TEST_DIR := var/test-sqlite
 pytest-sqlite: install
-	rm -rf $(SQLITE_TEST_DIR) && mkdir -p $(SQLITE_TEST_DIR)
+	mkdir -p $(SQLITE_TEST_DIR)
 	$(TEST_ENV) DATABASE_URL=sqlite:///$(CURDIR)/$(SQLITE_TEST_DIR)/portal.sqlite3 REDIS_URL= \
-		$(PY) -m pytest -m "concurrency or guards" -p no:xdist --create-db -q $(SQLITE_PYTEST_ARGS)
+		$(PY) -m pytest -m "concurrency or guards" -p no:xdist -q $(SQLITE_PYTEST_ARGS)
 
 format: install
 	$(VENV)/bin/ruff check --fix .
