@@ -9,7 +9,7 @@ TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production-01234
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) STATICFILES_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage \
 	SECURE_SSL_REDIRECT=false PORTAL_BASE_URL=https://portal.example.org
 
-.PHONY: run test bench load backup restore install sysdeps sysdeps-test services messages lint pytest format vendor lock clean
+.PHONY: run test bench load backup restore install sysdeps sysdeps-test services messages lint pytest pytest-sqlite format vendor lock clean
 
 run: sysdeps install
 	DEBUG=true $(PY) manage.py migrate --noinput
@@ -17,7 +17,7 @@ run: sysdeps install
 	DEBUG=true $(PY) manage.py load_demo
 	bash scripts/serve.sh
 
-test: sysdeps-test install services messages lint pytest
+test: sysdeps-test install services messages lint pytest pytest-sqlite
 
 # A generated city at a tenth and at full size, page timings, throughput, import (bench/README.md).
 bench: sysdeps-test install services messages
@@ -72,6 +72,16 @@ lint: install
 
 pytest: install
 	$(TEST_ENV) $(PY) -m pytest $(or $(PYTEST_ARGS),-n 2)
+
+# The races and the database guards again on the embedded default (issue 14 §7, §8): the tests
+# marked `concurrency` or `guards` on a SQLite file of their own, without Redis, as `make run`
+# serves. The test database is kept between runs (--reuse-db migrates it forward) together with
+# its write-ahead log; `make clean` removes both.
+SQLITE_TEST_DIR := var/test-sqlite
+pytest-sqlite: install
+	mkdir -p $(SQLITE_TEST_DIR)
+	$(TEST_ENV) DATABASE_URL=sqlite:///$(CURDIR)/$(SQLITE_TEST_DIR)/portal.sqlite3 REDIS_URL= \
+		$(PY) -m pytest -m "concurrency or guards" -p no:xdist -q $(SQLITE_PYTEST_ARGS)
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -14,6 +14,7 @@ from councils.models import Community, District, MemberUnit, Street
 from councils.periods import HalfYear, Quarter, today
 from councils.roles import CAPABILITIES, Capability, Level, Role
 from councils.scoping import grants_of
+from councils.text_limits import COMPILED, DOCUMENT, limited
 
 from .models_bulletins import Bulletin, ModelCase, Span
 
@@ -99,12 +100,14 @@ def header_fields(*, required: bool) -> dict[str, forms.Field]:
             widget=text_input(),
             help_text="" if required else keep,
         ),
-        "commentary": forms.CharField(
-            label=_("点评与工作要求"),
-            max_length=10000,
-            required=False,
-            widget=text_area(6),
-            help_text=_("文明办的点评和下一步工作要求，每段一行。"),
+        "commentary": limited(
+            forms.CharField(
+                label=_("点评与工作要求"),
+                max_length=10000,
+                required=False,
+                widget=text_area(6),
+                help_text=_("文明办的点评和下一步工作要求，每段一行。"),
+            )
         ),
     }
 
@@ -133,9 +136,13 @@ class BulletinCreateForm(forms.Form):
 class BulletinEditForm(forms.Form):
     """The header, the commentary and, once compiled, the text of the three compiled parts."""
 
-    overview = forms.CharField(label=_("一、总体情况"), required=False, max_length=20000, widget=text_area(6))
-    praise = forms.CharField(label=_("二、通报表扬"), required=False, max_length=50000, widget=text_area(8))
-    problems = forms.CharField(label=_("三、存在问题"), required=False, max_length=50000, widget=text_area(8))
+    overview = limited(
+        forms.CharField(label=_("一、总体情况"), required=False, widget=text_area(6)), DOCUMENT
+    )
+    praise = limited(forms.CharField(label=_("二、通报表扬"), required=False, widget=text_area(8)), COMPILED)
+    problems = limited(
+        forms.CharField(label=_("三、存在问题"), required=False, widget=text_area(8)), COMPILED
+    )
 
     def __init__(self, *args, bulletin: Bulletin, **kwargs):
         header = header_fields(required=True)
@@ -146,9 +153,9 @@ class BulletinEditForm(forms.Form):
         self.fields = {**header, **(texts if bulletin.compiled_at else {})}
         for name in texts:
             if name in self.fields:
-                self.fields[name].help_text = _(
-                    "由数据汇总生成，可修改；每段一行。重新汇总会覆盖此处的修改。"
-                )
+                field = self.fields[name]
+                field.help_text = _("由数据汇总生成，可修改；每段一行。重新汇总会覆盖此处的修改。")
+                limited(field)
 
 
 class GenerateForm(forms.Form):
@@ -202,11 +209,13 @@ class ModelCaseForm(forms.Form):
         help_text=_("典型属于某个成员单位时选择，须是该社区理事会的成员。"),
     )
     title = forms.CharField(label=_("典型名称"), max_length=100, widget=text_input())
-    story = forms.CharField(
-        label=_("主要事迹"),
-        max_length=2000,
-        widget=text_area(6),
-        help_text=_("做法、成效和可推广的经验，将写入该期通报的“共建典型案例”。"),
+    story = limited(
+        forms.CharField(
+            label=_("主要事迹"),
+            max_length=2000,
+            widget=text_area(6),
+            help_text=_("做法、成效和可推广的经验，将写入该期通报的“共建典型案例”。"),
+        )
     )
     occurred_on = forms.DateField(
         label=_("事迹时间"),
@@ -230,7 +239,7 @@ class ModelCaseForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_("撤回原因"), max_length=1000, widget=text_area(3))
+    reason = limited(forms.CharField(label=_("撤回原因"), max_length=1000, widget=text_area(3)))
 
 
 class ModelCaseFilter(ScopedFilterSet):

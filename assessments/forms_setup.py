@@ -15,6 +15,7 @@ from councils.filtersets import ScopedFilterSet
 from councils.models import Council, MemberUnit, Street
 from councils.periods import today
 from councils.roles import Capability
+from councils.text_limits import NOTE, limited
 
 from .models import Criterion, Half, Period, PointEvent, PointRule, Rubric
 
@@ -34,18 +35,24 @@ def points_field(label, **kwargs) -> forms.DecimalField:
 
 class RubricReviseForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100)
-    note = forms.CharField(
-        label=_("修订说明"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("说明为何修订、改了什么，便于各街道社区了解。"),
+    note = limited(
+        forms.CharField(
+            label=_("修订说明"),
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("说明为何修订、改了什么，便于各街道社区了解。"),
+        ),
+        NOTE,
     )
 
 
 class CriterionForm(forms.ModelForm):
+    guidance = limited(
+        Criterion._meta.get_field("guidance").formfield(widget=forms.Textarea(attrs={"rows": 3})), NOTE
+    )
+
     class Meta:
         model = Criterion
         fields = ["group", "order", "title", "max_points", "guidance", "evidence"]
-        widgets = {"guidance": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "evidence": _("考核时平台从该项记录给出建议分，评分人可以调整并说明理由。"),
             "order": _("同一类别内按序号排列。"),
@@ -152,7 +159,9 @@ class PointRecordForm(forms.Form):
         _("分值"), help_text=_("加分填正数，扣分填负数，单次不超过正负20分，最多一位小数。")
     )
     occurred_on = forms.DateField(label=_("发生日期"), widget=date_input())
-    reason = forms.CharField(label=_("事由"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = limited(
+        forms.CharField(label=_("事由"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

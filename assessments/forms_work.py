@@ -11,6 +11,7 @@ from councils.filtersets import ScopedFilterSet
 from councils.models import Community, Council, Street
 from councils.roles import Level
 from councils.scoping import grants_of
+from councils.text_limits import limited
 
 from .models import Assessment
 
@@ -64,19 +65,23 @@ class AssessmentFilter(ScopedFilterSet):
 
 
 class ConfirmNoteForm(forms.Form):
-    note = forms.CharField(
-        label=_("确认意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    note = limited(
+        forms.CharField(
+            label=_("确认意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        )
     )
 
 
 class ReturnForm(forms.Form):
     # Required by the service, which words the refusal; the browser asks first.
-    comment = forms.CharField(
-        label=_("退回意见"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4, "required": True}),
-        help_text=_("写明需要社区修改或补充的内容，社区修改后重新提交。"),
+    comment = limited(
+        forms.CharField(
+            label=_("退回意见"),
+            required=False,
+            max_length=2000,
+            widget=forms.Textarea(attrs={"rows": 4, "required": True}),
+            help_text=_("写明需要社区修改或补充的内容，社区修改后重新提交。"),
+        )
     )
 
 
@@ -94,10 +99,12 @@ class AdjustForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "+2.5 / -1"}),
         help_text=_("加分填正数，减分填负数，最多一位小数。"),
     )
-    reason = forms.CharField(
-        label=_("更正理由"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("更正记录永久保留，并重新计算考核结果与排名。"),
+    reason = limited(
+        forms.CharField(
+            label=_("更正理由"),
+            required=False,
+            max_length=2000,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("更正记录永久保留，并重新计算考核结果与排名。"),
+        )
     )

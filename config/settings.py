@@ -92,6 +92,23 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # opening one per request; the health check replaces one the database has dropped.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves several processes (web workers, the job worker) on one file
+    # (https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-notes): readers never wait
+    # for the writer (WAL); a transaction takes the write lock when it begins, so two writers
+    # queue instead of one failing half-way with "database is locked"; and a writer waits up to
+    # 20 s for the lock. select_for_update() is a no-op on SQLite: the lock a transaction takes at
+    # BEGIN IMMEDIATE is what keeps the fund's balance check and the numbering serial.
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
+    # Tests run on a file beside the database, so that a test's server processes and threads
+    # share it (an in-memory test database is one connection's own).
+    _sqlite_file = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"]["TEST"] = {"NAME": str(_sqlite_file.with_name(f"test_{_sqlite_file.name}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ----------------------------------------------------------------------------

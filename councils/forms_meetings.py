@@ -16,6 +16,7 @@ from .filtersets import ScopedFilterSet
 from .models import AgendaItem, Attendance, Council, Meeting, Membership, Resolution
 from .periods import SHANGHAI, Quarter, today
 from .services.meetings import Seat
+from .text_limits import DOCUMENT, NOTE, TEXT, limited
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 QUARTER_CHOICES = [(1, _("第一季度")), (2, _("第二季度")), (3, _("第三季度")), (4, _("第四季度"))]
@@ -83,17 +84,23 @@ class MeetingForm(forms.Form):
     )
     kind = forms.ChoiceField(label=_("会议类型"), choices=Meeting.Kind.choices)
     place = forms.CharField(label=_("会议地点"), max_length=200)
-    agenda = forms.CharField(
-        label=_("议题"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("每行一个议题。"),
+    agenda = limited(
+        forms.CharField(
+            label=_("议题"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("每行一个议题。"),
+        ),
+        NOTE,
     )
-    minutes = forms.CharField(
-        label=_("会议纪要"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("录入纪要后会议才算已召开；暂时没有可先保存，之后补录。"),
+    minutes = limited(
+        forms.CharField(
+            label=_("会议纪要"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 6}),
+            help_text=_("录入纪要后会议才算已召开；暂时没有可先保存，之后补录。"),
+        ),
+        DOCUMENT,
     )
 
     def __init__(
@@ -194,7 +201,7 @@ class ResolutionForm(forms.Form):
         required=False,
         empty_label=_("（不对应议题）"),
     )
-    text = forms.CharField(label=_("决议内容"), widget=forms.Textarea(attrs={"rows": 4}))
+    text = limited(forms.CharField(label=_("决议内容"), widget=forms.Textarea(attrs={"rows": 4})), TEXT)
     votes_for = forms.IntegerField(label=_("赞成"), min_value=0)
     votes_against = forms.IntegerField(label=_("反对"), min_value=0, initial=0)
     votes_abstain = forms.IntegerField(label=_("弃权"), min_value=0, initial=0)
@@ -212,11 +219,13 @@ class ResolutionForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
-        label=_("撤销原因"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=1000,
-        error_messages={"required": _("请填写撤销原因。")},
+    reason = limited(
+        forms.CharField(
+            label=_("撤销原因"),
+            widget=forms.Textarea(attrs={"rows": 3}),
+            max_length=1000,
+            error_messages={"required": _("请填写撤销原因。")},
+        )
     )
 
 

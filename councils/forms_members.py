@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import Building, ContactLog, CouncilTerm, Membership, MemberUnit
 from .periods import today
 from .roles import Capability
+from .text_limits import NOTE, TEXT, limited
 
 
 class MembershipForm(forms.Form):
@@ -61,14 +62,17 @@ class LeaveForm(forms.Form):
 
 
 class ContactLogForm(forms.ModelForm):
+    matters = limited(
+        ContactLog._meta.get_field("matters").formfield(widget=forms.Textarea(attrs={"rows": 3})), TEXT
+    )
+    follow_up = limited(
+        ContactLog._meta.get_field("follow_up").formfield(widget=forms.Textarea(attrs={"rows": 2})), NOTE
+    )
+
     class Meta:
         model = ContactLog
         fields = ["contacted_on", "building", "residents_met", "matters", "follow_up"]
-        widgets = {
-            "contacted_on": forms.DateInput(attrs={"type": "date"}),
-            "matters": forms.Textarea(attrs={"rows": 3}),
-            "follow_up": forms.Textarea(attrs={"rows": 2}),
-        }
+        widgets = {"contacted_on": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from .filtersets import ScopedFilterSet
 from .models import Council, CouncilTerm, MemberUnit, Plan, PlanOpinion, Resolution, Task
 from .periods import today
+from .text_limits import DOCUMENT, NOTE, TEXT, limited
 
 
 def date_input():
@@ -98,7 +99,7 @@ class PlanForm(forms.Form):
         help_text=_("届期创建规划可选填"),
     )
     title = forms.CharField(label=_("标题"), max_length=200)
-    content = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 12}))
+    content = limited(forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 12})), DOCUMENT)
 
     def __init__(self, *args, council: Council, plan: Plan | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,10 +127,13 @@ class PlanTransitionForm(forms.Form):
     """Confirm a step of the plan's workflow; approval names a resolution, withdrawal a reason."""
 
     resolution = ResolutionChoiceField(label=_("通过规划的理事会决议"), queryset=Resolution.objects.none())
-    reason = forms.CharField(
-        label=_("撤回原因"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("请填写撤回原因。")},
+    reason = limited(
+        forms.CharField(
+            label=_("撤回原因"),
+            widget=forms.Textarea(attrs={"rows": 3}),
+            error_messages={"required": _("请填写撤回原因。")},
+        ),
+        NOTE,
     )
     confirm = forms.BooleanField(label=_("我已确认此操作"))
 
@@ -154,7 +158,7 @@ class PlanTransitionForm(forms.Form):
 class PlanOpinionForm(forms.Form):
     source = forms.ChoiceField(label=_("意见来源"), choices=PlanOpinion.Source.choices)
     source_name = forms.CharField(label=_("提出者"), max_length=100, help_text=_("单位、居民姓名或组织名称"))
-    content = forms.CharField(label=_("意见内容"), widget=forms.Textarea(attrs={"rows": 5}))
+    content = limited(forms.CharField(label=_("意见内容"), widget=forms.Textarea(attrs={"rows": 5})), TEXT)
     received_on = forms.DateField(label=_("收到日期"), widget=date_input())
 
     def __init__(self, *args, **kwargs):
@@ -169,10 +173,13 @@ class OpinionDecideForm(forms.Form):
         coerce=lambda value: value == "1",
         widget=forms.RadioSelect,
     )
-    reason = forms.CharField(
-        label=_("理由"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": _("请写明采纳或不采纳的理由。")},
+    reason = limited(
+        forms.CharField(
+            label=_("理由"),
+            widget=forms.Textarea(attrs={"rows": 4}),
+            error_messages={"required": _("请写明采纳或不采纳的理由。")},
+        ),
+        NOTE,
     )
 
 
@@ -181,8 +188,8 @@ class OpinionDecideForm(forms.Form):
 
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("任务"), max_length=200)
-    description = forms.CharField(
-        label=_("任务要求"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    description = limited(
+        forms.CharField(label=_("任务要求"), widget=forms.Textarea(attrs={"rows": 4}), required=False), TEXT
     )
     assignee = forms.ModelChoiceField(label=_("责任单位"), queryset=MemberUnit.objects.none())
     due_on = forms.DateField(label=_("完成时限"), widget=date_input())
@@ -195,7 +202,7 @@ class TaskForm(forms.Form):
 
 class TaskProgressForm(forms.Form):
     percent = forms.IntegerField(label=_("进度(%)"), min_value=0, max_value=100)
-    note = forms.CharField(label=_("进展情况"), widget=forms.Textarea(attrs={"rows": 4}))
+    note = limited(forms.CharField(label=_("进展情况"), widget=forms.Textarea(attrs={"rows": 4})), NOTE)
     reported_on = forms.DateField(label=_("日期"), widget=date_input())
 
     def __init__(self, *args, task: Task, **kwargs):
@@ -206,7 +213,9 @@ class TaskProgressForm(forms.Form):
 
 class TaskCompleteForm(forms.Form):
     done_on = forms.DateField(label=_("完成日期"), widget=date_input())
-    note = forms.CharField(label=_("完成情况"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = limited(
+        forms.CharField(label=_("完成情况"), widget=forms.Textarea(attrs={"rows": 3}), required=False), NOTE
+    )
     confirm = forms.BooleanField(label=_("我已确认此操作"))
 
     def __init__(self, *args, **kwargs):
@@ -215,9 +224,12 @@ class TaskCompleteForm(forms.Form):
 
 
 class TaskCancelForm(forms.Form):
-    reason = forms.CharField(
-        label=_("取消原因"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("请填写取消原因。")},
+    reason = limited(
+        forms.CharField(
+            label=_("取消原因"),
+            widget=forms.Textarea(attrs={"rows": 3}),
+            error_messages={"required": _("请填写取消原因。")},
+        ),
+        NOTE,
     )
     confirm = forms.BooleanField(label=_("我已确认此操作"))

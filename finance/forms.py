@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from councils.forms_plans import ResolutionChoiceField
 from councils.models import Council, Membership, MemberUnit, Resolution
 from councils.periods import today
+from councils.text_limits import limited
 
 from .models import MAX_AMOUNT, Budget, BudgetLine, Category, LedgerEntry
 
@@ -145,8 +146,10 @@ class EntryForm(forms.Form):
         empty_label=_("（不对应预算科目）"),
         help_text=_("本理事会已批准的年度预算科目；超出预算的支出会被记为违规。"),
     )
-    description = forms.CharField(
-        label=_("摘要"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    description = limited(
+        forms.CharField(
+            label=_("摘要"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        )
     )
     receipt = forms.FileField(
         label=_("票据"),
@@ -197,12 +200,14 @@ class EntryForm(forms.Form):
 
 
 class ReverseForm(forms.Form):
-    reason = forms.CharField(
-        label=_("冲正原因"),
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("请填写冲正原因。")},
-        help_text=_("例如：金额录错、重复登记。原记录保留不变，另记一笔方向相反的冲正记录。"),
+    reason = limited(
+        forms.CharField(
+            label=_("冲正原因"),
+            max_length=1000,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            error_messages={"required": _("请填写冲正原因。")},
+            help_text=_("例如：金额录错、重复登记。原记录保留不变，另记一笔方向相反的冲正记录。"),
+        )
     )
     confirm = forms.BooleanField(label=_("我已确认此操作"), error_messages={"required": _("请勾选确认。")})
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from councils.filtersets import ScopedFilterSet
 from councils.models import Council, Street
 from councils.periods import today
+from councils.text_limits import limited
 
 from .models import Violation
 from .services import RECTIFY_DAYS
@@ -89,11 +90,13 @@ def date_input(**attrs) -> forms.DateInput:
 class FlagForm(forms.Form):
     """Street staff name a problem they found with an entry."""
 
-    reason = forms.CharField(
-        label=_("问题说明"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=2000,
-        help_text=_("写明发现的问题及依据，理事会将据此整改。"),
+    reason = limited(
+        forms.CharField(
+            label=_("问题说明"),
+            widget=forms.Textarea(attrs={"rows": 4}),
+            max_length=2000,
+            help_text=_("写明发现的问题及依据，理事会将据此整改。"),
+        )
     )
     deadline = forms.DateField(label=_("整改期限"), widget=date_input())
 
@@ -106,11 +109,13 @@ class FlagForm(forms.Form):
 class RectifyForm(forms.Form):
     """The council's report of what it did, with a file to show it."""
 
-    measures = forms.CharField(
-        label=_("整改措施"),
-        widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=4000,
-        help_text=_("写明已采取的纠正措施，如追认决议、退回款项、建立制度等。"),
+    measures = limited(
+        forms.CharField(
+            label=_("整改措施"),
+            widget=forms.Textarea(attrs={"rows": 5}),
+            max_length=4000,
+            help_text=_("写明已采取的纠正措施，如追认决议、退回款项、建立制度等。"),
+        )
     )
     evidence = forms.FileField(
         label=_("整改佐证"),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from councils.models import Building, Community
 from councils.periods import today
 from councils.roles import Capability
+from councils.text_limits import NOTE, limited
 
 from .models import Category, Finding, Patrol
 
@@ -57,7 +58,9 @@ class PatrolForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"placeholder": _("如：幸福路—建设路沿街，1至6号楼")}),
     )
-    notes = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = limited(
+        forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3})), NOTE
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,8 +105,8 @@ class FindingForm(forms.Form):
     longitude = forms.DecimalField(
         label=_("经度"), max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False
     )
-    description = forms.CharField(
-        label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    description = limited(
+        forms.CharField(label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     )
     photos = PhotosField(label=_("现场照片（整改前）"))
     # Filled in only when likely duplicates were shown: "new", or the pk of the original.
@@ -140,24 +143,30 @@ class StepForm(forms.Form):
             self.fields["after_photos"] = PhotosField(label=_("整改后照片"))
             self.fields["after_photos"].help_text = _("须上传整改后的现场照片。") + " " + str(PHOTO_HELP)
         if to == Status.ESCALATED:
-            self.fields["handover_note"] = forms.CharField(
-                label=_("移交说明"),
-                required=False,
-                max_length=2000,
-                widget=forms.Textarea(attrs={"rows": 4}),
-                help_text=_("写明移交的执法部门、移交原因和已采取的措施。"),
+            self.fields["handover_note"] = limited(
+                forms.CharField(
+                    label=_("移交说明"),
+                    required=False,
+                    max_length=2000,
+                    widget=forms.Textarea(attrs={"rows": 4}),
+                    help_text=_("写明移交的执法部门、移交原因和已采取的措施。"),
+                )
             )
         if to == Status.CLOSED:
-            self.fields["closed_reason"] = forms.CharField(
-                label=_("关闭原因"),
-                required=False,
-                max_length=2000,
-                widget=forms.Textarea(attrs={"rows": 4}),
-                help_text=_("未整改即关闭，不计入已纠正。"),
+            self.fields["closed_reason"] = limited(
+                forms.CharField(
+                    label=_("关闭原因"),
+                    required=False,
+                    max_length=2000,
+                    widget=forms.Textarea(attrs={"rows": 4}),
+                    help_text=_("未整改即关闭，不计入已纠正。"),
+                )
             )
         if to not in (Status.ESCALATED, Status.CLOSED):
-            self.fields["note"] = forms.CharField(
-                label=_("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+            self.fields["note"] = limited(
+                forms.CharField(
+                    label=_("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+                )
             )
 
 

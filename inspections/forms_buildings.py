@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from councils.filtersets import ScopedFilterSet
 from councils.models import Building, Community, Council, Membership, MemberUnit
+from councils.text_limits import DOCUMENT, TEXT, limited
 
 from .models import Activity, BuildingOfficer, CivilityPact
 
@@ -119,7 +120,7 @@ class OfficerForm(forms.Form):
 
 
 class PactForm(forms.Form):
-    text = forms.CharField(label=_("公约内容"), widget=forms.Textarea(attrs={"rows": 10}))
+    text = limited(forms.CharField(label=_("公约内容"), widget=forms.Textarea(attrs={"rows": 10})), DOCUMENT)
     adopted_on = forms.DateField(label=_("订立日期"), widget=date_input())
 
 
@@ -202,7 +203,9 @@ class ActivityForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
     people_served = forms.IntegerField(label=_("服务/受众人数"), min_value=0, initial=0)
-    notes = forms.CharField(label=_("活动情况"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    notes = limited(
+        forms.CharField(label=_("活动情况"), required=False, widget=forms.Textarea(attrs={"rows": 4})), TEXT
+    )
 
     def __init__(self, *args, communities, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from councils.text_limits import NOTE, limited
+
 from .models import Question, Questionnaire, Round
 
 DATE_INPUT = {"type": "date"}
@@ -37,11 +39,14 @@ class RoundForm(forms.ModelForm):
 class QuestionForm(forms.ModelForm):
     """Options are typed one per line, the positive ones first."""
 
-    options_text = forms.CharField(
-        label=_("选项"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("每行一个选项；五率题目把计为肯定的选项放在最前面。文字意见题留空。"),
+    options_text = limited(
+        forms.CharField(
+            label=_("选项"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 5}),
+            help_text=_("每行一个选项；五率题目把计为肯定的选项放在最前面。文字意见题留空。"),
+        ),
+        NOTE,
     )
 
     class Meta:
@@ -69,11 +74,13 @@ class QuestionForm(forms.ModelForm):
 
 
 class ReviseForm(forms.Form):
-    note = forms.CharField(
-        label=_("修订说明"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=500,
-        help_text=_("说明为什么修订，例如：调整满意率题目的措辞。"),
+    note = limited(
+        forms.CharField(
+            label=_("修订说明"),
+            widget=forms.Textarea(attrs={"rows": 3}),
+            max_length=500,
+            help_text=_("说明为什么修订，例如：调整满意率题目的措辞。"),
+        )
     )
 
 
@@ -87,11 +94,13 @@ class AnswerForm(forms.Form):
         for number, q in enumerate(questions, 1):
             label = f"{number}. {q.text}"
             if q.kind == Question.Kind.TEXT:
-                self.fields[f"q{q.pk}"] = forms.CharField(
-                    label=label,
-                    required=q.required,
-                    max_length=Question.TEXT_LENGTH,
-                    widget=forms.Textarea(attrs={"rows": 3, "maxlength": Question.TEXT_LENGTH}),
+                self.fields[f"q{q.pk}"] = limited(
+                    forms.CharField(
+                        label=label,
+                        required=q.required,
+                        widget=forms.Textarea(attrs={"rows": 3}),
+                    ),
+                    Question.TEXT_LENGTH,
                 )
             else:
                 self.fields[f"q{q.pk}"] = forms.TypedChoiceField(

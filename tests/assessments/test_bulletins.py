@@ -18,9 +18,10 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, connection
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import strip_tags
 from fontTools.ttLib import TTCollection
 
@@ -227,6 +228,56 @@ def test_published_bulletin_never_changes(side_a):
     bulletin.refresh_from_db()
     assert (bulletin.checksum, bulletin.number, bulletin.commentary) == (checksum, number, "")
     assert BulletinCounter.objects.get().last == 1
+
+
+def published(side) -> Bulletin:
+    office = office_of(side)
+    bulletin = bulletins.bulletin_publish(bulletin=ready(side), by=office)
+    assert bulletins.bulletin_run(bulletin_id=bulletin.pk, render=stand_in_pdf) == Bulletin.State.PUBLISHED
+    bulletin.refresh_from_db()
+    return bulletin
+
+
+@pytest.mark.guards
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"commentary": "改一改"},
+        {"problems": ""},
+        {"number": "假〔2026〕99号"},
+        {"serial": 99},
+        {"file": "bulletins/other.pdf"},
+        {"checksum": "0" * 64},
+        {"state": Bulletin.State.DRAFT},
+    ],
+    ids=lambda change: next(iter(change)),
+)
+def test_the_database_refuses_to_change_a_published_bulletins_number_text_or_file(side_a, change):
+    """R-6.3: a statement that goes round the services (the shell, a script, a bug) cannot
+    rewrite a signed bulletin either."""
+    bulletin = published(side_a)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Bulletin.objects.filter(pk=bulletin.pk).update(**change)
+    assert Bulletin.objects.get(pk=bulletin.pk).number == bulletin.number
+
+
+@pytest.mark.guards
+def test_the_database_refuses_to_delete_a_published_bulletin_but_a_draft_goes(side_a):
+    bulletin = published(side_a)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Bulletin.objects.filter(pk=bulletin.pk).delete()
+    assert Bulletin.objects.filter(pk=bulletin.pk).exists()
+    draft = ready(side_a)
+    Bulletin.objects.filter(pk=draft.pk).update(commentary="草稿随时可改")
+    Bulletin.objects.filter(pk=draft.pk).delete()
+
+
+@pytest.mark.guards
+def test_a_published_bulletins_job_bookkeeping_and_downloads_stay_writable(side_a):
+    bulletin = published(side_a)
+    Bulletin.objects.filter(pk=bulletin.pk).update(error="", progress=100, updated_at=timezone.now())
+    bulletins.bulletin_download_record(bulletin=bulletin, user=office_of(side_a), address="127.0.0.1")
+    assert bulletin.downloads.count() == 1
 
 
 # --- The job ------------------------------------------------------------------------------------

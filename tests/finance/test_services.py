@@ -50,6 +50,7 @@ def spend(side, amount, resolution=None, category=None, **extra):
     )
 
 
+@pytest.mark.guards
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "statement",
@@ -70,6 +71,7 @@ def test_raw_sql_cannot_change_or_remove_a_ledger_row(side_a, statement):
     assert LedgerEntry.objects.get(pk=entry.pk).amount == entry.amount
 
 
+@pytest.mark.guards
 @pytest.mark.django_db
 def test_the_orm_cannot_change_or_remove_a_ledger_row_either(side_a):
     with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
@@ -186,6 +188,7 @@ def run_together(n: int, work):
         return list(pool.map(job, range(n)))
 
 
+@pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_expenditures_never_overdraw_the_fund():
     """DESIGN.md invariant 5: the fund row is locked while spending is checked and written."""
@@ -202,6 +205,7 @@ def test_twenty_concurrent_expenditures_never_overdraw_the_fund():
     assert fund.balance == ledger_sum(fund)
 
 
+@pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_entries_get_fifty_distinct_consecutive_numbers():
     side = build_side("号")

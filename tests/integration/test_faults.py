@@ -119,8 +119,9 @@ def service_env(redis_url: str, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def portal(env: dict[str, str]):
-    """gunicorn serving the portal on a free loopback port; yields its address."""
+def portal(env: dict[str, str], *, workers: int = 1, threads: int = 2):
+    """gunicorn serving the portal on a free loopback port with `workers` processes of `threads`
+    threads each; yields its address."""
     port = free_port()
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
@@ -128,13 +129,15 @@ def portal(env: dict[str, str]):
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        "1",
+        str(workers),
         "--threads",
-        "2",
+        str(threads),
         "--timeout",
         "60",
     ]
-    with running(command, env, "fault-gunicorn", ready=lambda text: "Booting worker" in text) as (_, log):
+    with running(
+        command, env, "fault-gunicorn", ready=lambda text: text.count("Booting worker") >= workers
+    ) as (_, log):
         base = f"http://127.0.0.1:{port}"
         assert wait_for(lambda: _answers(base), timeout=30), log.read_text()[-3000:]
         yield base
