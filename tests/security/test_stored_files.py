@@ -379,3 +379,35 @@ def test_every_content_disposition_drops_control_format_and_separator_characters
     assert content_disposition("a/../b\\c.xlsx") == (
         "attachment; filename=\"a__b_c.xlsx\"; filename*=UTF-8''a_.._b_c.xlsx"
     )
+
+
+# --- Files stored before (the data migrations) -----------------------------------------------------
+
+
+def test_files_stored_under_derived_names_are_moved_to_random_ones(world, django_capture_on_commit_callbacks):
+    """Issue 14 §1: `rectification/<year>/violation-<id>` and `bulletins/<id>/draft.pdf`, as
+    stored before, get random names with their content; a second run changes nothing."""
+    from django.core.files.storage import default_storage
+
+    from councils.uploads import rename_stored_files
+    from finance.models import Violation
+
+    old = {
+        Violation: (world.a.violation.pk, "evidence", f"rectification/2026/violation-{world.a.violation.pk}"),
+        Bulletin: (world.a.bulletin.pk, "file", f"bulletins/{world.a.bulletin.pk}/draft.pdf"),
+    }
+    content = {}
+    for model, (pk, field, name) in old.items():
+        content[model] = pdf_bytes(author=name)
+        default_storage.save(name, io.BytesIO(content[model]))
+        model.objects.filter(pk=pk).update(**{field: name})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert rename_stored_files(Violation, "evidence", "rectification") >= 1
+        assert rename_stored_files(Bulletin, "file", "bulletins") >= 1
+    days = [timezone.localdate()]
+    for model, (pk, field, name) in old.items():
+        new = model.objects.values_list(field, flat=True).get(pk=pk)
+        assert random_in(Path(new).parts[0], new, days), new
+        assert default_storage.open(new).read() == content[model] and not default_storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert rename_stored_files(Violation, "evidence", "rectification") == 0
