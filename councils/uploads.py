@@ -234,16 +234,18 @@ def rename_stored_files(model, field: str, folder: str) -> int:
     """Give every file of `model.field` stored under a name derived from ids, numbers or titles
     (before issue 14 §1) a random name under `folder`; for data migrations, with the historical
     model. A row whose file has gone from the storage keeps its name (its download answers 404).
-    Runs again harmlessly: random names are left alone. The number of files renamed."""
+    Runs again harmlessly: random names are left alone. The number of rows given a new name."""
+    moved: dict[str, str] = {}  # rows sharing one file (generated data) keep sharing it
     renamed = 0
     for pk, name in model.objects.exclude(**{field: ""}).values_list("pk", field).iterator():
-        if RANDOM_NAME.match(name) or not default_storage.exists(name):
-            continue
-        with default_storage.open(name, "rb") as handle:
-            extension = EXTENSIONS.get(sniff_content_type(handle.read(16)) or "", "")
-            handle.seek(0)
-            new = default_storage.save(random_name(folder, extension), handle)
-        model.objects.filter(pk=pk).update(**{field: new})
-        transaction.on_commit(lambda name=name: default_storage.delete(name))  # kept if this rolls back
+        if name not in moved:
+            if RANDOM_NAME.match(name) or not default_storage.exists(name):
+                continue
+            with default_storage.open(name, "rb") as handle:
+                extension = EXTENSIONS.get(sniff_content_type(handle.read(16)) or "", "")
+                handle.seek(0)
+                moved[name] = default_storage.save(random_name(folder, extension), handle)
+            transaction.on_commit(lambda name=name: default_storage.delete(name))  # kept if this rolls back
+        model.objects.filter(pk=pk).update(**{field: moved[name]})
         renamed += 1
     return renamed

@@ -563,7 +563,9 @@ class PhotoView(ScopedMixin, View):
             handle = photo.image.open("rb")
         except FileNotFoundError as missing:
             raise Http404(_("照片已不在存储中，请联系管理员。")) from missing
-        response = file_response(handle, filename=_("现场照片.jpg"), content_type="image/jpeg", inline=True)
+        response = file_response(
+            handle, filename=_("现场照片") + ".jpg", content_type="image/jpeg", inline=True
+        )
         response["Cache-Control"] = "private, max-age=3600"
         return response
 

@@ -317,6 +317,25 @@ def test_an_uploaded_pdf_keeps_no_document_info_or_xmp(client, world, name):
     assert pdf_pages(b"".join(served.streaming_content)) == 1
 
 
+def locked_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes())))
+    writer.encrypt(user_password="secret", owner_password="secret")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_locked_with_a_password_is_refused_with_a_word_on_what_to_do(client, world):
+    """Issue 14 §3: a PDF that cannot be opened cannot be stripped; the form says why."""
+    with hostile.Unchanged():
+        response = post_upload(
+            client, world, "violation_rectify", [hostile.upload("整改报告.pdf", locked_pdf())]
+        )
+        hostile.refused_on_form(response, "设有打开密码，请去掉密码后再上传", field="evidence")
+
+
 def test_a_pdf_that_cannot_be_opened_is_refused_on_the_form(client, world):
     """Issue 14 §3: a PDF is opened to strip it; one that starts like a PDF but is not one is
     refused with a message, and nothing is stored."""
