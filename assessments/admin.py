@@ -54,3 +54,4 @@ class ResultAdmin(ReadOnly):
 class RankingReportAdmin(ReadOnly):
     list_display = ["period", "level", "state", "requested_at"]
     list_select_related = ["period"]
+    exclude = ["file"]  # the admin would link it under /media/, which is not served (issue 14 §1)

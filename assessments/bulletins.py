@@ -39,6 +39,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from councils.models import Community, District, MemberUnit
 from councils.pdf import ResourceRefused, html_to_pdf
 from councils.periods import Quarter, today
+from councils.uploads import random_name
 
 from .bulletin_data import bulletin_facts
 from .models import Half
@@ -656,23 +657,15 @@ def _store_compiled(pk: int, facts: dict, revision: int) -> bool:
         return True
 
 
-def file_name(bulletin: Bulletin) -> str:
-    """One file per bulletin: the draft is rewritten in place; the published one is named after
-    its number, so rendering it again replaces it instead of adding another."""
-    if bulletin.serial is not None:
-        return f"bulletins/{bulletin.pk}/{bulletin.number_year}-{bulletin.serial}.pdf"
-    return f"bulletins/{bulletin.pk}/draft.pdf"
-
-
 def _store_file(pk: int, pdf: bytes, revision: int) -> str:
     with transaction.atomic():
         bulletin = _locked(pk)
         if bulletin.state not in Bulletin.PENDING or bulletin.revision != revision:
             return "superseded"  # another run finished first, or the text changed meanwhile
-        name = file_name(bulletin)
+        # A random name (issue 14 §1): neither the bulletin's id nor its number leads to its file.
+        # One file per bulletin: the one this render replaces goes once the row points here.
         old = bulletin.file.name
-        default_storage.delete(name)
-        bulletin.file.name = default_storage.save(name, ContentFile(pdf))
+        bulletin.file.name = default_storage.save(random_name("bulletins", ".pdf"), ContentFile(pdf))
         if old and old != bulletin.file.name:
             transaction.on_commit(lambda: default_storage.delete(old))
         bulletin.checksum = hashlib.sha256(pdf).hexdigest()

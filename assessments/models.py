@@ -27,6 +27,7 @@ from councils.models import Council, District, MemberUnit, Street, via_council
 from councils.periods import HalfYear
 from councils.roles import Level
 from councils.scoping import Many, ScopedModel
+from councils.uploads import RandomName
 
 ZERO = Decimal("0.0")
 
@@ -503,7 +504,8 @@ class Result(ScopedModel):
 
 
 def report_path(instance, filename: str) -> str:
-    return f"reports/{instance.period.year}/{filename}"
+    """Kept for migration 0001; the field's names come from `RandomName("reports")`."""
+    return RandomName("reports")(instance, filename)
 
 
 class RankingReport(ScopedModel):
@@ -530,7 +532,7 @@ class RankingReport(ScopedModel):
     )
     state = models.CharField(_("状态"), max_length=8, choices=State.choices, default=State.QUEUED)
     error = models.TextField(_("失败原因"), blank=True)
-    file = models.FileField(_("文件"), upload_to=report_path, blank=True)
+    file = models.FileField(_("文件"), upload_to=RandomName("reports"), blank=True)
     checksum = models.CharField(_("SHA-256"), max_length=64, blank=True)
     pages = models.PositiveIntegerField(_("页数"), null=True, blank=True)
     requested_by = models.ForeignKey(

@@ -23,6 +23,7 @@ from councils.models import Community, District, MemberUnit
 from councils.periods import HalfYear, Quarter
 from councils.roles import CAPABILITIES, Capability, Level, Role
 from councils.scoping import ScopedModel, ScopedQuerySet, grants_of
+from councils.uploads import RandomName
 
 from .models import half_bounds
 
@@ -124,7 +125,7 @@ class Bulletin(ScopedModel):
     job_started_at = models.DateTimeField(_("开始生成时间"), null=True, blank=True)
     job_finished_at = models.DateTimeField(_("完成生成时间"), null=True, blank=True)
 
-    file = models.FileField(_("文件"), upload_to="bulletins/", blank=True, max_length=200)
+    file = models.FileField(_("文件"), upload_to=RandomName("bulletins"), blank=True, max_length=200)
     rendered_revision = models.PositiveIntegerField(_("文件对应版本"), null=True, blank=True)
     checksum = models.CharField(_("SHA-256"), max_length=64, blank=True)
     size = models.PositiveIntegerField(_("大小(字节)"), null=True, blank=True)

@@ -35,7 +35,7 @@ from councils.roles import CAPABILITIES, Capability, Level
 from councils.scoping import grants_of, has_capability
 from councils.services.history import history_record
 
-from .models import Grade, Period, RankingReport, Result, report_path
+from .models import Grade, Period, RankingReport, Result
 
 logger = logging.getLogger(__name__)
 
@@ -182,10 +182,10 @@ def report_enqueue(*, report_id: int, queue: str | None = None) -> None:
 
 
 def report_render(*, report_id: int, last_attempt: bool = True) -> RankingReport | None:
-    """Render the report's PDF and store it under one name per report (a second run overwrites
-    it). A ready or failed report is left alone. A database error that may pass is raised again
-    for the job to retry, the report staying "running" unless this was the `last_attempt`; any
-    other error leaves the report failed with its reason."""
+    """Render the report's PDF and store it under a random name, one file per report (a second
+    run replaces the first's file). A ready or failed report is left alone. A database error
+    that may pass is raised again for the job to retry, the report staying "running" unless
+    this was the `last_attempt`; any other error leaves the report failed with its reason."""
     with transaction.atomic():
         report = (
             RankingReport.objects.select_for_update(of=("self",))
@@ -203,10 +203,13 @@ def report_render(*, report_id: int, last_attempt: bool = True) -> RankingReport
             pdf = render_pdf(TEMPLATE, ranking_context(report))
         report.pages = len(PdfReader(BytesIO(pdf)).pages)
         report.checksum = hashlib.sha256(pdf).hexdigest()
-        _store(report, pdf)
+        replaced = report.file.name
+        report.file.save("report.pdf", ContentFile(pdf), save=False)
         report.state = RankingReport.State.READY
         report.finished_at = timezone.now()
         report.save(update_fields=["file", "checksum", "pages", "state", "finished_at"])
+        if replaced and replaced != report.file.name:
+            report.file.storage.delete(replaced)  # a redelivered job: the row points at the new file
     except TRANSIENT as error:
         if last_attempt:
             _fail(report, error)
@@ -215,15 +218,6 @@ def report_render(*, report_id: int, last_attempt: bool = True) -> RankingReport
         logger.exception("ranking report %s failed", report_id)
         _fail(report, error)
     return report
-
-
-def _store(report: RankingReport, pdf: bytes) -> None:
-    name = f"ranking-{report.pk}.pdf"
-    storage = report.file.storage
-    path = report_path(report, name)
-    if storage.exists(path):
-        storage.delete(path)
-    report.file.save(name, ContentFile(pdf), save=False)
 
 
 def _fail(report: RankingReport, error: BaseException) -> None:

@@ -15,11 +15,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, View
 
+from councils.exports import file_response
 from councils.forms import ConfirmForm
 from councils.roles import Capability
 from councils.views.base import LoadsObject, ScopedListView, ScopedMixin, form_errors
@@ -314,11 +315,7 @@ class BulletinDownloadView(BulletinMixin, View):
             bulletin=bulletin, user=request.user, address=request.META.get("REMOTE_ADDR")
         )
         name = bulletin.number or _("%(title)s（草稿）") % {"title": bulletin.title}
-        response = FileResponse(
-            handle, as_attachment=True, filename=f"{name}.pdf", content_type="application/pdf"
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return file_response(handle, filename=f"{name}.pdf", content_type="application/pdf")
 
 
 # --- Model cases (R-5.2) -------------------------------------------------------------------------

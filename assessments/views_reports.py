@@ -8,15 +8,14 @@ roles none, so another scope's report is a 404. Requesting and retrying need `RE
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, View
 
+from councils.exports import file_response
 from councils.roles import Capability
 from councils.scoping import has_capability
 from councils.views.base import ScopedListView, ScopedMixin, form_errors
@@ -134,13 +133,7 @@ class ReportDownloadView(ScopedMixin, View):
             handle = report.file.open("rb")
         except FileNotFoundError as missing:
             raise Http404(_("报告文件已不在存储中，请重新生成。")) from missing
-        response = FileResponse(handle, content_type="application/pdf")
-        filename = f"{report_title(report)}.pdf"
-        response["Content-Disposition"] = (
-            f"attachment; filename=\"ranking-{report.pk}.pdf\"; filename*=UTF-8''{quote(filename, safe='')}"
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return file_response(handle, filename=f"{report_title(report)}.pdf", content_type="application/pdf")
 
 
 class ReportRetryView(ScopedMixin, View):

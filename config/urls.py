@@ -1,8 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
+# No route serves MEDIA_ROOT, in any mode (DESIGN.md invariant 10): every stored file is served by
+# a view that checks the user's scope (attachments, receipts, evidence, photos, reports, bulletins).
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -12,8 +12,3 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("assessments.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += [
-        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
-    ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,7 +23,7 @@ from itertools import chain, islice
 from typing import Any
 from urllib.parse import quote
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -69,10 +70,48 @@ def display_width(value: Any) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
-def content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback name and the real (Chinese) name per RFC 5987/6266."""
-    fallback = re.sub(r"[^A-Za-z0-9._-]", "", filename.rsplit(".", 1)[0]) or "export"
-    return f"attachment; filename=\"{fallback}.xlsx\"; filename*=UTF-8''{quote(filename, safe='')}"
+# Control and format characters (Cc, Cf: among them the bidirectional overrides such as U+202E,
+# which make "报告‮fdp.exe" read as "报告exe.pdf"), line and paragraph separators (Zl, Zp),
+# surrogates and private-use characters never reach a download's name (issue 14 §8).
+UNSAFE_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co"})
+
+
+def safe_filename(filename: str, *, default: str = "download") -> str:
+    """The name a user's browser saves the file under: without control, format and bidi
+    characters, without path separators, at most 150 characters (the extension kept)."""
+    kept = (ch for ch in filename if unicodedata.category(ch) not in UNSAFE_NAME_CATEGORIES)
+    name = "".join("_" if ch in "/\\" else ch for ch in kept)
+    name = name.strip().strip(".") or default
+    if len(name) > 150:
+        stem, dot, extension = name.rpartition(".")
+        name = (
+            f"{stem[: 150 - len(extension) - 1]}.{extension}" if dot and len(extension) <= 10 else name[:150]
+        )
+    return name
+
+
+def content_disposition(filename: str, *, inline: bool = False, fallback: str = "download") -> str:
+    """The one Content-Disposition header of every download (RFC 6266): `attachment` (or
+    `inline`, shown in the browser), an ASCII fallback name for old clients and the real
+    (Chinese) name per RFC 5987, both cleaned by `safe_filename`."""
+    name = safe_filename(filename)
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    ascii_stem = re.sub(r"[^A-Za-z0-9_-]", "", stem) or re.sub(r"[^A-Za-z0-9_-]", "", fallback) or "download"
+    ascii_extension = re.sub(r"[^A-Za-z0-9]", "", extension)[:10]
+    ascii_name = f"{ascii_stem}.{ascii_extension}" if ascii_extension else ascii_stem
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def file_response(handle, *, filename: str, content_type: str, inline: bool = False) -> FileResponse:
+    """A stored file streamed under `filename` (cleaned by `safe_filename`), never cached by a
+    shared cache. The stored name, which is random, is never shown."""
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = content_disposition(filename, inline=inline)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def xlsx_response(*, filename: str, title: str, columns: list[Column], rows: Iterable) -> HttpResponse:

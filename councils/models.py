@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .roles import ROLE_LEVEL, Level, Role
 from .scoping import Many, ScopedModel, ScopedQuerySet, Seated
+from .uploads import RandomName
 from .validators import mask_phone, validate_credit_code, validate_phone
 
 
@@ -857,17 +858,16 @@ class TaskProgress(ScopedModel):
 
 
 def attachment_path(instance, filename: str) -> str:
-    # Stored under a random name: the original name is kept in a field, never trusted as a path.
-    import uuid
-
-    return f"meetings/{instance.meeting.council_id}/{uuid.uuid4().hex}{instance.extension}"
+    """Kept for migration 0002; the field's names come from `RandomName("meetings")`."""
+    return RandomName("meetings")(instance, filename)
 
 
 class MeetingAttachment(ScopedModel):
     """A PDF, JPEG or PNG attached to a meeting (≤ 10 MB, type checked by content)."""
 
     meeting = models.ForeignKey(Meeting, models.PROTECT, related_name="attachments", verbose_name=_("会议"))
-    file = models.FileField(_("文件"), upload_to=attachment_path)
+    # A random name; the original name is kept in a field, never trusted as a path (issue 14 §1).
+    file = models.FileField(_("文件"), upload_to=RandomName("meetings"))
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("文件类型"), max_length=40)
     size = models.PositiveIntegerField(_("大小(字节)"))

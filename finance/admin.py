@@ -17,6 +17,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     list_display = ["number", "fund", "kind", "entry_date", "amount", "counterparty"]
     list_filter = ["kind", "year"]
     list_select_related = ["fund__council"]
+    exclude = ["receipt"]  # the admin would link it under /media/, which is not served (issue 14 §1)
 
     def has_change_permission(self, request, obj=None):
         return False

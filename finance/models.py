@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from councils.models import Council, MemberUnit, Resolution, via_council
 from councils.roles import Level
 from councils.scoping import ScopedModel, Seated
+from councils.uploads import RandomName
 
 MAX_AMOUNT = Decimal("10000000.00")  # ten million yuan: far above any council's year
 AMOUNT_VALIDATORS = [
@@ -102,7 +103,7 @@ class LedgerEntry(ScopedModel):
         Category, models.PROTECT, null=True, blank=True, related_name="entries", verbose_name=_("用途类别")
     )
     description = models.TextField(_("摘要"), blank=True)
-    receipt = models.FileField(_("票据"), upload_to="receipts/%Y/", blank=True)
+    receipt = models.FileField(_("票据"), upload_to=RandomName("receipts"), blank=True)
     receipt_name = models.CharField(_("票据文件名"), max_length=200, blank=True)
     resolution = models.ForeignKey(
         Resolution,
@@ -216,7 +217,7 @@ class Violation(ScopedModel):
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.OPEN)
     deadline = models.DateField(_("整改期限"))
     measures = models.TextField(_("整改措施"), blank=True)
-    evidence = models.FileField(_("整改佐证"), upload_to="rectification/%Y/", blank=True)
+    evidence = models.FileField(_("整改佐证"), upload_to=RandomName("rectification"), blank=True)
     evidence_name = models.CharField(_("佐证文件名"), max_length=200, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Max, Min, Q, Sum
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from councils.models import Council, MemberUnit, Resolution
 from councils.periods import today
 from councils.services import history_record
-from councils.services.meetings import document_check
+from councils.uploads import document_clean
 
 from .models import Budget, BudgetLine, Category, Fund, LedgerEntry, Pledge, Violation
 
@@ -61,12 +62,13 @@ def council_founded_on(council: Council) -> date | None:
     return min(known) if known else None
 
 
-def check_upload(upload: UploadedFile | None, *, field: str = "receipt") -> str:
-    """A receipt or evidence file, checked like every document of the portal; its name."""
+def check_upload(upload: UploadedFile | None, *, field: str = "receipt") -> tuple[ContentFile | None, str]:
+    """A receipt or evidence file, checked like every document of the portal and stripped of its
+    metadata (what is stored), with the name the user gave it (what the download is called)."""
     if upload is None:
-        return ""
-    document_check(upload, field=field)
-    return (upload.name or "file")[-200:]
+        return None, ""
+    content, _content_type = document_clean(upload, field=field)
+    return content, (upload.name or "file")[-200:]
 
 
 @transaction.atomic
@@ -109,7 +111,7 @@ def entry_post(
         budget_line.budget.council_id != council.pk or budget_line.budget.year != entry_date.year
     ):
         raise ValidationError({"budget_line": _("预算科目须是本理事会当年的预算。")})
-    receipt_name = check_upload(receipt)
+    receipt_content, receipt_name = check_upload(receipt)
 
     fund = Fund.objects.select_for_update().get(pk=fund_of(council).pk)
     signed = amount if kind in LedgerEntry.INCOME else -amount
@@ -137,8 +139,8 @@ def entry_post(
         budget_line=budget_line if kind == LedgerEntry.Kind.EXPENDITURE else None,
         created_by=by,
     )
-    if receipt is not None:
-        entry.receipt.save(f"{fund.council_id}-{entry.year}-{entry.sequence}", receipt, save=False)
+    if receipt_content is not None:
+        entry.receipt.save(receipt_content.name, receipt_content, save=False)
     entry.full_clean()
     entry.save()
     Fund.objects.filter(pk=fund.pk).update(balance=F("balance") + signed)
@@ -289,10 +291,10 @@ def violation_rectify(
         raise ValidationError(_("该问题已整改销号。"))
     if not measures.strip():
         raise ValidationError({"measures": _("请填写整改措施。")})
-    name = check_upload(evidence, field="evidence")
+    content, name = check_upload(evidence, field="evidence")
     violation.measures = measures.strip()
-    if evidence is not None:
-        violation.evidence.save(f"violation-{violation.pk}", evidence, save=False)
+    if content is not None:
+        violation.evidence.save(content.name, content, save=False)
         violation.evidence_name = name
     if deadline is not None:
         violation.deadline = deadline

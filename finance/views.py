@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -23,12 +23,12 @@ from django_filters.views import FilterView
 
 from councils import caching
 from councils import selectors as council_selectors
-from councils.exports import XlsxExportMixin
+from councils.exports import XlsxExportMixin, file_response
 from councils.models import Council, Membership, MemberUnit
 from councils.periods import today
 from councils.roles import Capability
 from councils.scoping import has_capability
-from councils.services.meetings import sniff_content_type
+from councils.uploads import sniff_content_type
 from councils.views.base import PAGE_SIZE, LoadsObject, ScopedListView, ScopedMixin, form_errors
 
 from . import filtersets, forms, selectors, services
@@ -365,11 +365,8 @@ class ReceiptDownloadView(ScopedMixin, View):
             raise Http404(_("票据文件已不在存储中，请联系管理员。")) from missing
         content_type = sniff_content_type(handle.read(16)) or "application/octet-stream"
         handle.seek(0)
-        return FileResponse(
-            handle,
-            as_attachment=True,
-            filename=entry.receipt_name or f"{entry.number}",
-            content_type=content_type,
+        return file_response(
+            handle, filename=entry.receipt_name or f"{entry.number}", content_type=content_type
         )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -225,14 +225,9 @@ class StatementPDFView(StatementMixin, View):
             return redirect(f"{reverse('statement', args=[self.council.pk])}?{query}")
         pdf = render_pdf("pdf/statement.html", self.statement_context(statement))
         response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = inline_disposition(self.file_stem(statement) + ".pdf")
+        response["Content-Disposition"] = content_disposition(self.file_stem(statement) + ".pdf", inline=True)
         response["Cache-Control"] = "private, no-store"
         return response
-
-
-def inline_disposition(filename: str) -> str:
-    """Shown in the browser, saved under the Chinese name (RFC 6266)."""
-    return f"inline; filename=\"statement.pdf\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 # --- A workbook of several sheets ---------------------------------------------------------------

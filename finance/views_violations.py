@@ -13,7 +13,7 @@ from operator import attrgetter
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, IntegerField, Q, Value, When
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -22,12 +22,12 @@ from django.views.generic import DetailView, FormView, View
 
 from councils import selectors as council_selectors
 from councils import services as council_services
-from councils.exports import XlsxExportMixin
+from councils.exports import XlsxExportMixin, file_response
 from councils.forms import ConfirmForm
 from councils.periods import today
 from councils.roles import Capability
 from councils.scoping import has_capability
-from councils.services.meetings import sniff_content_type
+from councils.uploads import sniff_content_type
 from councils.views.base import LoadsObject, ScopedListView, ScopedMixin, form_errors
 
 from . import services
@@ -260,11 +260,8 @@ class EvidenceDownloadView(ScopedMixin, View):
             raise Http404(_("佐证文件已不在存储中，请联系管理员。")) from missing
         content_type = sniff_content_type(handle.read(16)) or "application/octet-stream"
         handle.seek(0)
-        return FileResponse(
-            handle,
-            as_attachment=True,
-            filename=violation.evidence_name or f"violation-{violation.pk}",
-            content_type=content_type,
+        return file_response(
+            handle, filename=violation.evidence_name or _("整改佐证"), content_type=content_type
         )
 
 

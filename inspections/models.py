@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from councils.models import Building, Community, MemberUnit
 from councils.roles import Level
 from councils.scoping import ScopedModel, Seated
+from councils.uploads import RandomName
 from councils.validators import mask_phone, validate_phone
 
 
@@ -190,9 +191,8 @@ class Finding(ScopedModel):
 
 
 def photo_path(instance, filename: str) -> str:
-    import uuid
-
-    return f"findings/{instance.finding.community_id}/{uuid.uuid4().hex}.jpg"
+    """Kept for migration 0001; the field's names come from `RandomName("findings")`."""
+    return RandomName("findings")(instance, filename)
 
 
 class FindingPhoto(ScopedModel):
@@ -204,7 +204,7 @@ class FindingPhoto(ScopedModel):
 
     finding = models.ForeignKey(Finding, models.CASCADE, related_name="photos", verbose_name=_("巡查发现"))
     stage = models.CharField(_("阶段"), max_length=6, choices=Stage.choices)
-    image = models.FileField(_("照片"), upload_to=photo_path)
+    image = models.FileField(_("照片"), upload_to=RandomName("findings"))
     width = models.PositiveIntegerField(_("宽"))
     height = models.PositiveIntegerField(_("高"))
     uploaded_by = models.ForeignKey(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -13,11 +12,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
+from PIL import Image
 
 from councils.models import Building, Community, MemberUnit, ResponsibleArea
 from councils.periods import today
-from councils.services.meetings import image_check
+from councils.uploads import image_check, image_without_metadata
 
 from .models import (
     DEFAULT_DEADLINE_DAYS,
@@ -56,14 +55,8 @@ def photo_process(upload: UploadedFile) -> tuple[ContentFile, int, int]:
         raise ValidationError(
             _("照片“%(name)s”是 %(kind)s 格式，只接受 JPEG 或 PNG。") % {"name": upload.name, "kind": kind}
         )
-    upload.seek(0)
-    with Image.open(upload) as image:
-        image = ImageOps.exif_transpose(image)
-        image = image.convert("RGB")
-        image.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
-        out = io.BytesIO()
-        image.save(out, format="JPEG", quality=85, optimize=True)  # no exif= argument: none is written
-        return ContentFile(out.getvalue(), name="photo.jpg"), image.width, image.height
+    data, width, height = image_without_metadata(upload, format="JPEG", max_side=MAX_PHOTO_SIDE, quality=85)
+    return ContentFile(data, name="photo.jpg"), width, height
 
 
 def deadline_days(category: str) -> int:

@@ -15,7 +15,7 @@ from operator import attrgetter, or_
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import include, path
 from django.utils import timezone
@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, View
 
 from councils import selectors as council_selectors
-from councils.exports import XlsxExportMixin
+from councils.exports import XlsxExportMixin, file_response
 from councils.models import Community
 from councils.periods import today
 from councils.roles import Capability
@@ -563,8 +563,8 @@ class PhotoView(ScopedMixin, View):
             handle = photo.image.open("rb")
         except FileNotFoundError as missing:
             raise Http404(_("照片已不在存储中，请联系管理员。")) from missing
-        response = FileResponse(
-            handle, content_type="image/jpeg", filename=f"finding-{photo.finding_id}-{photo.pk}.jpg"
+        response = file_response(
+            handle, filename=_("现场照片") + ".jpg", content_type="image/jpeg", inline=True
         )
         response["Cache-Control"] = "private, max-age=3600"
         return response

@@ -11,7 +11,6 @@ they are read without a scope.
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, View
 
-from councils.exports import xlsx_response
+from councils.exports import content_disposition, xlsx_response
 from councils.models import Community
 from councils.pdf import render_pdf
 from councils.periods import HalfYear, today
@@ -418,8 +417,6 @@ class PosterView(ScopedMixin, LoadsObject, View):
         )
         response = HttpResponse(pdf, content_type="application/pdf")
         filename = _("%(name)s_调查二维码海报.pdf") % {"name": self.community.name}
-        response["Content-Disposition"] = (
-            f"inline; filename=\"poster.pdf\"; filename*=UTF-8''{quote(filename, safe='')}"
-        )
+        response["Content-Disposition"] = content_disposition(filename, inline=True)
         response["Cache-Control"] = "private, no-store"
         return response

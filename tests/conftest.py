@@ -93,7 +93,39 @@ class Side:
     survey_link: object = None  # the poster's signed link of the side's community (issue 14 §6)
 
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+def pdf_bytes(*, author: str = "", xmp: bytes = b"") -> bytes:
+    """A real one-page PDF (uploads are opened to strip their metadata); with `author`, carrying
+    it in the document info, with `xmp`, carrying that XMP packet as the document's metadata."""
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    if author:
+        writer.add_metadata({"/Author": author})
+    if xmp:
+        stream = DecodedStreamObject()
+        stream.set_data(xmp)
+        stream[NameObject("/Type")] = NameObject("/Metadata")
+        stream[NameObject("/Subtype")] = NameObject("/XML")
+        writer._root_object[NameObject("/Metadata")] = writer._add_object(stream)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF_BYTES = pdf_bytes()
+
+
+def pdf_pages(data: bytes) -> int:
+    """How many pages a downloaded PDF has: it opens, or this raises."""
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(data), strict=True).pages)
 
 
 def build_side(label: str) -> Side:

@@ -12,7 +12,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from ..models import (
     AgendaItem,
@@ -24,17 +23,16 @@ from ..models import (
     Resolution,
     quorum_met,
 )
+from ..uploads import (  # noqa: F401 (the checks lived here; other code may still import them from here)
+    MAX_ATTACHMENT_BYTES,
+    MAX_IMAGE_PIXELS,
+    document_check,
+    document_clean,
+    image_check,
+    sniff_content_type,
+)
 from .history import changed, history_record, snapshot
 
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-SIGNATURES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
-# More than any phone camera takes; an image whose header claims more is refused before it is
-# decoded (a small file can claim billions of pixels: a decompression bomb).
-MAX_IMAGE_PIXELS = 40_000_000
 MEETING_FIELDS = ["held_at", "kind", "place", "minutes", "status", "eligible_count", "present_count"]
 
 
@@ -265,84 +263,20 @@ def resolution_withdraw(*, resolution: Resolution, reason: str, by) -> Resolutio
     return resolution
 
 
-def sniff_content_type(head: bytes) -> str | None:
-    """The file's real type from its first bytes; the name and the browser's word are ignored."""
-    for signature, content_type in SIGNATURES:
-        if head.startswith(signature):
-            return content_type
-    return None
-
-
-def document_check(upload: UploadedFile, *, field: str | None = None) -> str:
-    """A PDF, JPEG or PNG of at most 10 MB, told by its first bytes (never by its name): its
-    content type, or a ValidationError (on `field` when given) that says what is wrong."""
-
-    def refuse(message: str):
-        raise ValidationError({field: message} if field else message)
-
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        refuse(
-            _("文件“%(name)s”大小为 %(size).1f MB，超过 10 MB 的上限。")
-            % {"name": upload.name, "size": upload.size / 1024 / 1024}
-        )
-    upload.seek(0)
-    content_type = sniff_content_type(upload.read(16))
-    upload.seek(0)
-    if content_type is None:
-        refuse(
-            _("文件“%(name)s”不是 PDF、JPEG 或 PNG 文件（按文件内容识别，与扩展名无关）。")
-            % {"name": upload.name}
-        )
-    if content_type.startswith("image/"):
-        try:
-            image_check(upload)
-        except ValidationError as error:
-            refuse(error.messages[0])
-    return content_type
-
-
-def image_check(upload: UploadedFile) -> tuple[str, int, int]:
-    """The format, width and height of an image whose header Pillow can read and whose size is
-    within MAX_IMAGE_PIXELS; nothing is decoded. A ValidationError otherwise."""
-    upload.seek(0)
-    too_large = False
-    try:
-        with Image.open(upload) as probe:
-            kind, (width, height) = probe.format, probe.size
-            too_large = width * height > MAX_IMAGE_PIXELS
-            if not too_large:
-                probe.verify()
-    except Image.DecompressionBombError:
-        too_large = True
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ValidationError(
-            _("文件“%(name)s”已损坏，或不是有效的 JPEG 或 PNG 图片。") % {"name": upload.name},
-            code="image_unreadable",
-        ) from error
-    finally:
-        upload.seek(0)
-    if too_large:
-        raise ValidationError(
-            _("图片“%(name)s”超过 4000 万像素的上限，请缩小后再上传。") % {"name": upload.name},
-            code="image_too_large",
-        )
-    return kind, width, height
-
-
 @transaction.atomic
 def attachment_add(*, meeting: Meeting, upload: UploadedFile, by) -> MeetingAttachment:
     """Attach a PDF, JPEG or PNG of at most 10 MB to a meeting, checked by content."""
     if meeting.status == Meeting.Status.WITHDRAWN:
         raise ValidationError(_("会议已撤销，不能再上传附件。"))
-    content_type = document_check(upload)
+    content, content_type = document_clean(upload)
     attachment = MeetingAttachment(
         meeting=meeting,
         original_name=(upload.name or "file")[-200:],
         content_type=content_type,
-        size=upload.size,
+        size=content.size,
         uploaded_by=by,
     )
-    attachment.file.save("upload", upload, save=False)
+    attachment.file.save(content.name, content, save=False)
     attachment.save()
     history_record(obj=meeting, action="attachment_added", by=by, changes={"file": attachment.original_name})
     return attachment

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, FormView, View
 
 from .. import forms_meetings, selectors, services
+from ..exports import file_response
 from ..models import (
     AgendaItem,
     Attendance,
@@ -416,12 +417,7 @@ class AttachmentDownloadView(ScopedMixin, View):
             handle = attachment.file.open("rb")
         except FileNotFoundError as missing:
             raise Http404(_("附件文件已不在存储中，请联系管理员。")) from missing
-        return FileResponse(
-            handle,
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
+        return file_response(handle, filename=attachment.original_name, content_type=attachment.content_type)
 
 
 urlpatterns = [

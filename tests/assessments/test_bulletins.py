@@ -320,22 +320,27 @@ def test_editing_then_regenerating_renders_the_edited_text_without_compiling_aga
 def test_a_second_delivery_of_the_job_does_nothing(side_a, settings):
     """DESIGN.md invariant 6: the job guards on the state; one file per bulletin."""
     bulletin = ready(side_a)
+    stored = bulletin.file.name
     assert bulletins.bulletin_run(bulletin_id=bulletin.pk, render=stand_in_pdf) == "skipped"
-    files = list((Path(settings.MEDIA_ROOT) / "bulletins" / str(bulletin.pk)).iterdir())
-    assert [f.name for f in files] == ["draft.pdf"]
+    bulletin.refresh_from_db()
+    assert bulletin.file.name == stored and (Path(settings.MEDIA_ROOT) / stored).is_file()
 
 
-def test_publishing_replaces_the_draft_file_with_one_named_after_the_number(
+def test_publishing_replaces_the_draft_file_with_another_random_name(
     side_a, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
     office = office_of(side_a)
     bulletin = ready(side_a)
+    draft = Path(settings.MEDIA_ROOT) / bulletin.file.name
     monkeypatch.setattr(bulletins, "_enqueue", lambda bulletin: None)  # the job is run here
     with django_capture_on_commit_callbacks(execute=True):
         bulletins.bulletin_publish(bulletin=bulletin, by=office)
         bulletins.bulletin_run(bulletin_id=bulletin.pk, render=stand_in_pdf)
-    folder = Path(settings.MEDIA_ROOT) / "bulletins" / str(bulletin.pk)
-    assert [f.name for f in folder.iterdir()] == [f"{today().year}-1.pdf"]
+    bulletin.refresh_from_db()
+    published = Path(settings.MEDIA_ROOT) / bulletin.file.name
+    # Neither name says which bulletin or which number it is (issue 14 §1); the draft's file is gone.
+    assert published != draft and published.is_file() and not draft.exists()
+    assert str(bulletin.pk) not in published.parent.name and bulletin.number not in published.name
 
 
 def test_a_failure_is_shown_with_its_reason_and_can_be_retried(side_a):

@@ -123,7 +123,7 @@ def test_the_report_names_the_units_with_their_scores_under_a_chinese_title(stre
     assert report.state == RankingReport.State.READY and report.error == ""
     assert report.started_at <= report.finished_at
     path = Path(report.file.path)
-    assert path.name == f"ranking-{report.pk}.pdf"
+    assert re.fullmatch(r"[A-Za-z0-9_-]{24}\.pdf", path.name)  # a random name (issue 14 §1)
     content = path.read_bytes()
     assert content.startswith(b"%PDF")
     assert report.checksum == hashlib.sha256(content).hexdigest()
@@ -246,7 +246,7 @@ def test_only_a_failed_report_is_retried_and_only_by_post(street_report, city, c
     assert "只有生成失败的报告才能重新生成。" in response.content.decode()
 
 
-def test_a_ready_report_is_left_alone_and_a_second_run_overwrites_the_one_file(street_report, monkeypatch):
+def test_a_ready_report_is_left_alone_and_a_second_run_replaces_the_one_file(street_report, monkeypatch):
     """DESIGN.md invariant 6: a repeated job does no harm; a redelivered one writes one file."""
     report = rendered(street_report)
     first = Path(report.file.path)
@@ -260,11 +260,8 @@ def test_a_ready_report_is_left_alone_and_a_second_run_overwrites_the_one_file(s
     RankingReport.objects.filter(pk=report.pk).update(state=RankingReport.State.RUNNING)  # redelivered
     report = rendered(report)
     assert report.state == RankingReport.State.READY
-    assert Path(report.file.path) == first
-    # The fixtures' own reports share the folder; this report has exactly one file in it.
-    assert [p.name for p in first.parent.iterdir() if p.name.startswith(f"ranking-{report.pk}")] == [
-        first.name
-    ]
+    # The second run's file replaces the first's: one file per report, under a new random name.
+    assert Path(report.file.path).is_file() and not first.exists()
 
 
 def test_a_database_error_is_raised_for_the_retry_and_fails_the_report_on_the_last(

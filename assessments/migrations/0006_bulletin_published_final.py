@@ -66,7 +66,7 @@ def down(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0003_bulletins"),
+        ("assessments", "0005_rename_stored_files"),
     ]
 
     operations = [migrations.RunPython(up, down)]
