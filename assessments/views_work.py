@@ -578,9 +578,7 @@ class AssessmentPublishView(AssessmentActionView):
     to = Status.PUBLISHED
     form_class = PublishForm
     title = gettext_lazy("公布考核")
-    intro = gettext_lazy(
-        "公布后评分锁定，不能再修改或退回，只能由街道登记更正；考核结果与排名随之更新（R-1.10）。"
-    )
+    intro = gettext_lazy("公布后评分锁定，不能再修改或退回，只能由街道登记更正；考核结果与排名随之更新。")
     button = gettext_lazy("公布")
     button_class = "btn-danger"
     done = gettext_lazy("考核已公布，考核结果与排名已更新。")

@@ -810,9 +810,9 @@ def build_ledger(city: City) -> None:
             )
             for kind in posting.flags:
                 reason = (
-                    "支出未注明理事会决议（R-1.7）。"
+                    "支出未注明理事会决议。"
                     if kind == "no_resolution"
-                    else "用途不属于共建用途，违反专款专用（R-1.6）。"
+                    else "用途不属于共建用途，违反专款专用。"
                 )
                 closed = (city.until - posting.day).days > 60
                 violations.add(

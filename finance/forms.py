@@ -127,7 +127,7 @@ class EntryForm(forms.Form):
         queryset=Category.objects.none(),
         empty_label=_("（请选择）"),
         error_messages={"required": _("支出须选择用途类别。")},
-        help_text=_("共建资金专款专用（R-1.6）：不属于共建用途的类别会被记为违规。"),
+        help_text=_("共建资金专款专用：不属于共建用途的类别会被记为违规。"),
     )
     resolution = ResolutionChoiceField(
         label=_("依据的理事会决议"),
@@ -135,7 +135,7 @@ class EntryForm(forms.Form):
         required=False,
         empty_label=_("（未经理事会决议）"),
         help_text=_(
-            "每笔支出须经理事会集体研究决定（R-1.7）。未选决议、决议未通过或晚于支出的，"
+            "每笔支出须经理事会集体研究决定。未选决议、决议未通过或晚于支出的，"
             "支出照常记账，但会立即记为违规问题，须限期整改。"
         ),
     )

@@ -160,7 +160,7 @@ def _flag_expenditure(entry: LedgerEntry, *, council: Council) -> list[Violation
     found: list[tuple[str, str]] = []
     resolution = entry.resolution
     if resolution is None:
-        found.append((Violation.Kind.NO_RESOLUTION, _("支出未注明理事会决议（R-1.7）。")))
+        found.append((Violation.Kind.NO_RESOLUTION, _("支出未注明理事会决议。")))
     elif resolution.council_id != council.pk:
         found.append(
             (Violation.Kind.OTHER_COUNCIL, _("所依据的决议“%(r)s”属于其他理事会。") % {"r": resolution})
@@ -185,7 +185,7 @@ def _flag_expenditure(entry: LedgerEntry, *, council: Council) -> list[Violation
         found.append(
             (
                 Violation.Kind.OUTSIDE_CATEGORY,
-                _("用途“%(c)s”不属于共建用途，违反专款专用（R-1.6）。") % {"c": entry.category},
+                _("用途“%(c)s”不属于共建用途，违反专款专用。") % {"c": entry.category},
             )
         )
     line = entry.budget_line

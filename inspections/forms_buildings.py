@@ -134,7 +134,7 @@ def grouped_kinds():
     """The kinds under their group, so the select reads as the rules do (R-3.2, R-4.1)."""
     volunteer = [(k, Activity.Kind(k).label) for k in Activity.VOLUNTEER]
     education = [(k, label) for k, label in Activity.Kind.choices if k not in Activity.VOLUNTEER]
-    return [(_("志愿服务（R-3.2）"), volunteer), (_("宣传教育（R-4.1）"), education)]
+    return [(_("志愿服务"), volunteer), (_("宣传教育"), education)]
 
 
 class ActivityFilter(FilterBar):

@@ -82,7 +82,7 @@ def plan_transition(
                 }
             )
         if not plan.opinions.exists():
-            raise ValidationError(_("规划尚未收到任何意见：请先广泛征求意见（R-1.4）。"))
+            raise ValidationError(_("规划尚未收到任何意见：请先广泛征求意见。"))
         if plan.opinions.filter(adopted__isnull=True).exists():
             raise ValidationError(_("还有意见未答复是否采纳，请先逐条处理。"))
         plan.approved_by = resolution
