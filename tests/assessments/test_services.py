@@ -24,6 +24,7 @@ from assessments.models import (
 from councils import services as council_services
 from councils.models import Meeting, Membership
 from councils.services.meetings import Seat
+from tests.clock import earlier_this_quarter
 from tests.factories import MembershipFactory, MemberUnitFactory, UserFactory
 
 D = Decimal
@@ -112,7 +113,7 @@ def test_absence_without_reason_lowers_the_attendance_suggestion(side_a, by):
     other = MembershipFactory(council=side_a.council, unit=MemberUnitFactory(street=side_a.street))
     council_services.meeting_record(
         council=side_a.council,
-        held_at=timezone.now() - timedelta(hours=3),
+        held_at=earlier_this_quarter(timedelta(hours=3)),
         kind=Meeting.Kind.REGULAR,
         place="会议室",
         seats=[
@@ -274,7 +275,7 @@ def test_a_rule_change_keeps_the_points_already_given(side_a):
     other = MembershipFactory(council=side_a.council, unit=MemberUnitFactory(street=side_a.street))
     council_services.meeting_record(
         council=side_a.council,
-        held_at=timezone.now() - timedelta(hours=2),
+        held_at=earlier_this_quarter(timedelta(hours=2)),
         kind=Meeting.Kind.EXTRAORDINARY,
         place="会议室",
         seats=[Seat(other.pk, present=True, representative="代表")],
