@@ -54,6 +54,7 @@ def published(assessment: Assessment, by, **overrides) -> Assessment:
     return services.assessment_publish(assessment=assessment, by=by)
 
 
+@pytest.mark.dates
 def test_period_opens_one_draft_per_current_seat_and_sync_adds_only_new_seats(side_a, side_b, by):
     """R-1.9: one assessment per member unit per council per period."""
     period = side_a.period
@@ -109,6 +110,7 @@ def test_suggestions_come_from_the_units_own_records(side_a):
     assert rows[""].suggested is None
 
 
+@pytest.mark.dates
 def test_absence_without_reason_lowers_the_attendance_suggestion(side_a, by):
     other = MembershipFactory(council=side_a.council, unit=MemberUnitFactory(street=side_a.street))
     council_services.meeting_record(
@@ -264,6 +266,7 @@ def test_the_points_job_run_twice_leaves_every_total_unchanged(side_a, side_b):
     assert volunteer.source == side_a.activity
 
 
+@pytest.mark.dates
 def test_a_rule_change_keeps_the_points_already_given(side_a):
     """R-1.10: the city office changes the rule table; derived events keep their points."""
     year, half = side_a.period.year, side_a.period.half

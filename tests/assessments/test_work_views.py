@@ -372,6 +372,7 @@ def test_the_worklist_puts_first_what_the_reader_acts_on_and_counts_by_status(cl
     assert [a.pk for a in found] == [draft.pk]
 
 
+@pytest.mark.dates
 def test_the_worklist_shows_the_deadline_and_flags_drafts_left_after_it(client, side_a, staff):
     """R-1.9: the close date with the days left; once passed, drafts still unsubmitted stand out."""
     client.force_login(staff)

@@ -16,7 +16,7 @@ from councils.services.meetings import Seat
 from councils.tasks import compliance_close_quarter
 from tests.conftest import build_side, user_with_role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

@@ -71,6 +71,7 @@ def test_the_page_needs_no_sign_in_and_asks_for_nothing_personal(round, url, sid
     assert "no-store" in response["Cache-Control"]
 
 
+@pytest.mark.dates
 def test_a_resident_answers_and_is_thanked(round, url, side_a):
     phone = resident()
     phone.get(url)
@@ -162,6 +163,7 @@ def test_missing_answers_come_back_marked_with_the_rest_kept(round, url):
     assert not Response.objects.exists()
 
 
+@pytest.mark.dates
 def test_the_page_says_so_when_no_round_is_open(side_a, url):
     Response.objects.all().delete()
     Round.objects.all().delete()
@@ -170,6 +172,7 @@ def test_the_page_says_so_when_no_round_is_open(side_a, url):
     assert "暂无进行中的调查" in response.content.decode()
 
 
+@pytest.mark.dates
 def test_an_answer_sent_after_the_round_closed_is_refused_with_the_date(round, url):
     phone = resident()
     phone.get(url)
