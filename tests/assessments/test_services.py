@@ -22,7 +22,8 @@ from assessments.models import (
     half_of,
 )
 from councils import services as council_services
-from councils.models import Meeting, Membership
+from councils.models import Meeting, Membership, Task
+from councils.periods import today
 from councils.services.meetings import Seat
 from tests.clock import earlier_this_quarter
 from tests.factories import MembershipFactory, MemberUnitFactory, UserFactory
@@ -108,6 +109,15 @@ def test_suggestions_come_from_the_units_own_records(side_a):
     assert "整改期内1项" in rows["findings"].suggestion_basis
     # Judgement criteria carry no suggestion.
     assert rows[""].suggested is None
+
+
+@pytest.mark.dates
+def test_a_task_due_today_and_still_open_counts_neither_for_nor_against(side_a):
+    """R-1.9 §3 with R-1.1: on its due day a task is still within its time, not failed."""
+    Task.objects.filter(pk=side_a.task.pk).update(due_on=today())
+    rows = {s.criterion.evidence: s for s in services.assessment_prefill(assessment=side_a.assessment)}
+    assert rows["tasks"].suggested == D("15.0")
+    assert rows["tasks"].suggestion_basis == "本期无到期的共建任务"
 
 
 @pytest.mark.dates
