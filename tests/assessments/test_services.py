@@ -88,6 +88,7 @@ def test_a_second_period_for_the_same_half_is_refused(side_a, by):
     assert "half" in error.value.message_dict
 
 
+@pytest.mark.dates
 def test_suggestions_come_from_the_units_own_records(side_a):
     """R-1.9 §3: attendance, contacts, tasks, pledge, violations, findings, volunteer hours."""
     rows = {s.criterion.evidence: s for s in services.assessment_prefill(assessment=side_a.assessment)}
