@@ -9,7 +9,7 @@ TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production-01234
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) STATICFILES_STORAGE=django.contrib.staticfiles.storage.StaticFilesStorage \
 	SECURE_SSL_REDIRECT=false PORTAL_BASE_URL=https://portal.example.org
 
-.PHONY: run test bench load backup restore install sysdeps sysdeps-test services messages lint pytest pytest-sqlite format vendor lock clean
+.PHONY: run test datesweep bench load backup restore install sysdeps sysdeps-test services messages lint pytest pytest-sqlite format vendor lock clean
 
 run: sysdeps install
 	DEBUG=true $(PY) manage.py migrate --noinput
@@ -17,7 +17,7 @@ run: sysdeps install
 	DEBUG=true $(PY) manage.py load_demo
 	bash scripts/serve.sh
 
-test: sysdeps-test install services messages lint pytest pytest-sqlite
+test: sysdeps-test install services messages lint pytest pytest-sqlite datesweep
 
 # A generated city at a tenth and at full size, page timings, throughput, import (bench/README.md).
 bench: sysdeps-test install services messages
@@ -82,6 +82,18 @@ pytest-sqlite: install
 	mkdir -p $(SQLITE_TEST_DIR)
 	$(TEST_ENV) DATABASE_URL=sqlite:///$(CURDIR)/$(SQLITE_TEST_DIR)/portal.sqlite3 REDIS_URL= \
 		$(PY) -m pytest -m "concurrency or guards" -p no:xdist -q $(SQLITE_PYTEST_ARGS)
+
+# The tests marked `dates` (periods, compliance, deadlines, survey rounds, assessment periods,
+# bulletins) on a clock set to each moment below, Shanghai time: the turn of the year, of a quarter
+# and of a half-year, a day mid-quarter and a leap day. Live-server and worker tests stay out (their
+# other processes keep the real clock). One moment: make datesweep DATESWEEP_AT=2027-03-31T23:30+08:00
+DATESWEEP_AT ?= 2026-12-31T23:30+08:00 2027-01-01T00:10+08:00 2027-03-31T23:30+08:00 \
+	2027-06-30T23:30+08:00 2027-07-01T00:10+08:00 2027-08-15T10:00+08:00 2028-02-29T12:00+08:00
+DATESWEEP_FILES = $(shell grep -rl --include='test_*.py' 'pytest\.mark\.dates' tests)
+datesweep: install
+	@set -e; for at in $(DATESWEEP_AT); do echo "== date sweep at $$at"; \
+		$(TEST_ENV) $(PY) -m pytest -m dates -n 2 -q -p no:cacheprovider --frozen-at=$$at $(DATESWEEP_FILES); \
+	done
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -137,8 +137,13 @@ def suggest(
             % {"count": count, "expected": CONTACTS_EXPECTED, "people": agg["people"] or 0},
         )
     if source == Criterion.Evidence.TASKS:
-        # Only tasks already due count: one still within its time is neither done nor late.
-        rows = tasks_due(start=start, end=min(end, today())).filter(assignee=unit, council=council)
+        # Only tasks already due count: one still within its time (open, due today at the
+        # latest) is neither done nor late.
+        rows = (
+            tasks_due(start=start, end=min(end, today()))
+            .filter(assignee=unit, council=council)
+            .exclude(status=Task.Status.OPEN, due_on__gte=today())
+        )
         total = rows.count()
         if not total:
             return Suggestion(top, _("本期无到期的共建任务"))

@@ -2,8 +2,9 @@
 one, open, each with answers from every community, a few of them too few to be named in the
 rankings, satisfaction a little higher in the second round; in the open round one community
 has a burst of a dozen answers held for review (surveys.bursts). Deterministic (each community's
-answers come from a generator seeded with its name and the round's) and idempotent: a round that
-exists is left as it is."""
+answers come from a generator seeded with its name and the round's place, "previous" or "current",
+not the round's dated name, so the demo tells the same story whatever the day) and idempotent: a
+round that exists is left as it is."""
 
 from __future__ import annotations
 
@@ -84,14 +85,16 @@ def _burst(round: Round, community: Community, index: int, questions: list[Quest
     ]
 
 
-def _answer_round(round: Round, communities: list[Community], uplift: float, *, burst: bool = False) -> int:
+def _answer_round(
+    round: Round, communities: list[Community], uplift: float, seed: str, *, burst: bool = False
+) -> int:
     questions = list(round.questionnaire.questions.order_by("order", "pk"))
     last_day = min(round.closes_on, today())
     days = max(1, (last_day - round.opens_on).days + 1)
     responses: list[Response] = []
     drafts: list[tuple[Response, random.Random, float]] = []
     for index, community in enumerate(communities):
-        rng = random.Random(f"{round.name}|{community.name}")
+        rng = random.Random(f"{seed}|{community.name}")
         size = SAMPLE_SIZES[index % len(SAMPLE_SIZES)] + rng.randint(-3, 3)
         base = 0.58 + ((index * 7) % 35) / 100 + uplift
         for i in range(size):
@@ -106,7 +109,7 @@ def _answer_round(round: Round, communities: list[Community], uplift: float, *, 
                 address_hash=guard.address_hash(round.pk, f"10.{index}.{i % 40}.1"),
             )
             responses.append(response)
-            drafts.append((response, random.Random(f"{round.name}|{community.name}|{i}"), base))
+            drafts.append((response, random.Random(f"{seed}|{community.name}|{i}"), base))
     Response.objects.bulk_create(responses, batch_size=1000)
     answers = []
     for response, rng, base in drafts:
@@ -150,11 +153,11 @@ def load_demo() -> dict[str, int]:
     start, end = half_bounds(today())
     previous_start, previous_end = half_bounds(start - timedelta(days=1))
     plan = [
-        (half_name(previous_start), previous_start, previous_end, 0.0, False),
-        (half_name(start), max(start, today() - timedelta(days=20)), end, 0.04, True),
+        ("previous", half_name(previous_start), previous_start, previous_end, 0.0, False),
+        ("current", half_name(start), max(start, today() - timedelta(days=20)), end, 0.04, True),
     ]
-    for name, opens_on, closes_on, uplift, burst in plan:
+    for seed, name, opens_on, closes_on, uplift, burst in plan:
         round, created = _round(name, opens_on, closes_on, by)
         if round is not None and created:
-            _answer_round(round, communities, uplift, burst=burst)
+            _answer_round(round, communities, uplift, seed, burst=burst)
     return {"survey_rounds": Round.objects.count(), "survey_responses": Response.objects.count()}

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
@@ -27,8 +28,10 @@ from councils.models import (
     Street,
     Task,
 )
+from councils.periods import HalfYear, Quarter
 from councils.roles import Role
 from councils.services.meetings import Seat
+from tests.clock import earlier_this_quarter
 from tests.factories import (
     BuildingFactory,
     CommunityFactory,
@@ -148,7 +151,7 @@ def build_side(label: str) -> Side:
     )
     side.meeting = services.meeting_record(
         council=council,
-        held_at=timezone.now() - timedelta(days=1),
+        held_at=earlier_this_quarter(timedelta(days=1)),
         kind=Meeting.Kind.REGULAR,
         place="社区会议室",
         seats=[Seat(membership.pk, present=True, representative="代表")],
@@ -185,7 +188,7 @@ def build_side(label: str) -> Side:
         resolution=side.resolution,
         title=f"{label}任务",
         assignee=unit,
-        due_on=timezone.localdate() + timedelta(days=30),
+        due_on=Quarter.current().last_day,
         by=by,
     )
     side.contact = services.contact_log_record(
@@ -222,11 +225,13 @@ def build_assessments(side: Side) -> None:
     year, half = half_of(today)
     period = Period.objects.filter(year=year, half=half).first()
     if period is None:
+        # Open over the whole half-year, so it is open whatever the day (issue 14 §0).
+        span = HalfYear(year, half)
         period = assessment_services.period_open(
             year=year,
             half=half,
-            opens_on=today - timedelta(days=10),
-            closes_on=today + timedelta(days=30),
+            opens_on=span.first_day,
+            closes_on=span.last_day,
             by=None,
         )
     assessment_services.period_sync(period=period)
@@ -279,7 +284,7 @@ def build_patrols(side: Side) -> None:
     patroller = UserFactory(username=f"{side.community.name}-patroller-{side.community.pk}")
     side.patrol = patrols.patrol_record(
         community=side.community,
-        started_at=timezone.now() - timedelta(hours=2),
+        started_at=earlier_this_quarter(timedelta(hours=2)),
         route="沿街巡查",
         by=patroller,
     )
@@ -373,6 +378,34 @@ def user_with_role(role: str, side: Side | None = None, **kwargs):
     field = {"unit": "member_unit"}.get(node, node)
     RoleAssignmentFactory(user=user, role=role, **({field: getattr(side, node)} if node else {}))
     return user
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--frozen-at",
+        metavar="MOMENT",
+        help="run the session on a clock set to this ISO moment (e.g. 2026-12-31T23:30+08:00), "
+        "ticking from there; the date sweep (`make datesweep`, issue 14 §0) runs the tests marked "
+        "`dates` at several such moments",
+    )
+
+
+def pytest_configure(config):
+    """With --frozen-at, travel before anything is imported or built: module-level dates, the
+    test database's rows and every fixture see the chosen moment. Each xdist worker travels too."""
+    moment = config.getoption("frozen_at")
+    if moment:
+        at = datetime.fromisoformat(moment)
+        if at.tzinfo is None:
+            raise pytest.UsageError("--frozen-at needs a UTC offset, e.g. 2026-12-31T23:30+08:00")
+        traveller = time_machine.travel(at, tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config):
+    moment = config.getoption("frozen_at")
+    return f"clock frozen at {moment} (ticking)" if moment else None
 
 
 @pytest.fixture(autouse=True)

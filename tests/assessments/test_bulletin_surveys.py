@@ -9,7 +9,7 @@ from councils.periods import Quarter, today
 from surveys.models import Response, Round
 from tests.surveys.helpers import answer_many
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 def overview(district=None) -> tuple[dict, str]:

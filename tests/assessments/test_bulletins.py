@@ -101,6 +101,7 @@ def test_document_number_uses_hexagonal_brackets():
 # --- Compiled from the live data --------------------------------------------------------------------
 
 
+@pytest.mark.dates
 def test_compiled_bulletin_praises_and_names_problems_of_its_own_district_only(side_a, side_b):
     """R-6.3: praise for councils that met every quarter without an open violation (R-1.1, R-1.8),
     units graded 优秀, the best-rectifying community and the model case; problems name the
@@ -390,6 +391,7 @@ def test_the_task_records_a_timeout_and_a_database_failure(side_a, monkeypatch):
     assert OperationalError in task.autoretry_for and task.retry_backoff
 
 
+@pytest.mark.dates
 def test_the_quarterly_schedule_creates_each_draft_once(side_a, side_b, django_capture_on_commit_callbacks):
     """After each quarter the beat job opens the city's and every district's draft, compiling."""
     entry = settings.CELERY_BEAT_SCHEDULE["bulletins-open-quarter"]
@@ -552,6 +554,7 @@ def test_even_unescaped_hostile_markup_could_not_reach_the_server(local_server, 
 # --- Pages ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 def test_district_office_creates_a_bulletin_and_the_job_is_queued(
     client, side_a, django_capture_on_commit_callbacks
 ):

@@ -22,8 +22,10 @@ from assessments.models import (
     half_of,
 )
 from councils import services as council_services
-from councils.models import Meeting, Membership
+from councils.models import Meeting, Membership, Task
+from councils.periods import today
 from councils.services.meetings import Seat
+from tests.clock import earlier_this_quarter
 from tests.factories import MembershipFactory, MemberUnitFactory, UserFactory
 
 D = Decimal
@@ -53,6 +55,7 @@ def published(assessment: Assessment, by, **overrides) -> Assessment:
     return services.assessment_publish(assessment=assessment, by=by)
 
 
+@pytest.mark.dates
 def test_period_opens_one_draft_per_current_seat_and_sync_adds_only_new_seats(side_a, side_b, by):
     """R-1.9: one assessment per member unit per council per period."""
     period = side_a.period
@@ -85,6 +88,7 @@ def test_a_second_period_for_the_same_half_is_refused(side_a, by):
     assert "half" in error.value.message_dict
 
 
+@pytest.mark.dates
 def test_suggestions_come_from_the_units_own_records(side_a):
     """R-1.9 §3: attendance, contacts, tasks, pledge, violations, findings, volunteer hours."""
     rows = {s.criterion.evidence: s for s in services.assessment_prefill(assessment=side_a.assessment)}
@@ -108,11 +112,21 @@ def test_suggestions_come_from_the_units_own_records(side_a):
     assert rows[""].suggested is None
 
 
+@pytest.mark.dates
+def test_a_task_due_today_and_still_open_counts_neither_for_nor_against(side_a):
+    """R-1.9 §3 with R-1.1: on its due day a task is still within its time, not failed."""
+    Task.objects.filter(pk=side_a.task.pk).update(due_on=today())
+    rows = {s.criterion.evidence: s for s in services.assessment_prefill(assessment=side_a.assessment)}
+    assert rows["tasks"].suggested == D("15.0")
+    assert rows["tasks"].suggestion_basis == "本期无到期的共建任务"
+
+
+@pytest.mark.dates
 def test_absence_without_reason_lowers_the_attendance_suggestion(side_a, by):
     other = MembershipFactory(council=side_a.council, unit=MemberUnitFactory(street=side_a.street))
     council_services.meeting_record(
         council=side_a.council,
-        held_at=timezone.now() - timedelta(hours=3),
+        held_at=earlier_this_quarter(timedelta(hours=3)),
         kind=Meeting.Kind.REGULAR,
         place="会议室",
         seats=[
@@ -263,6 +277,7 @@ def test_the_points_job_run_twice_leaves_every_total_unchanged(side_a, side_b):
     assert volunteer.source == side_a.activity
 
 
+@pytest.mark.dates
 def test_a_rule_change_keeps_the_points_already_given(side_a):
     """R-1.10: the city office changes the rule table; derived events keep their points."""
     year, half = side_a.period.year, side_a.period.half
@@ -274,7 +289,7 @@ def test_a_rule_change_keeps_the_points_already_given(side_a):
     other = MembershipFactory(council=side_a.council, unit=MemberUnitFactory(street=side_a.street))
     council_services.meeting_record(
         council=side_a.council,
-        held_at=timezone.now() - timedelta(hours=2),
+        held_at=earlier_this_quarter(timedelta(hours=2)),
         kind=Meeting.Kind.EXTRAORDINARY,
         place="会议室",
         seats=[Seat(other.pk, present=True, representative="代表")],

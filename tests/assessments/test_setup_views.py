@@ -161,6 +161,7 @@ def period_data(**changes) -> dict:
     return {**data, **changes}
 
 
+@pytest.mark.dates
 def test_period_form_errors_land_on_their_fields_and_keep_what_was_typed(client, side_a, city):
     client.force_login(city)
     before = Period.objects.count()
@@ -196,6 +197,7 @@ def test_a_second_period_for_the_same_half_is_refused_on_the_half(client, side_a
     assert Period.objects.count() == before
 
 
+@pytest.mark.dates
 def test_city_office_opens_a_period_with_a_chosen_version_which_freezes_it_R_1_9(
     client, side_a, side_b, city
 ):
@@ -270,6 +272,7 @@ def period_of(day) -> Period:
     )
 
 
+@pytest.mark.dates
 def test_a_rule_change_applies_to_new_events_only_R_1_10(client, side_a, city):
     """R-1.10: points already recorded keep the value they were given; the job run after the
     change gives new events the new value."""

@@ -372,14 +372,20 @@ def test_the_worklist_puts_first_what_the_reader_acts_on_and_counts_by_status(cl
     assert [a.pk for a in found] == [draft.pk]
 
 
+@pytest.mark.dates
 def test_the_worklist_shows_the_deadline_and_flags_drafts_left_after_it(client, side_a, staff):
     """R-1.9: the close date with the days left; once passed, drafts still unsubmitted stand out."""
     client.force_login(staff)
+    # The city office set the close date 30 days ahead (only the count of days is read here).
+    Period.objects.filter(pk=side_a.period.pk).update(closes_on=today() + timedelta(days=30))
     response = client.get(reverse("assessment_list"))
     assert response.context["deadline"].days_left == 30
     assert "还剩 30 天" in response.content.decode()
     # The city office moved the close date back (no page for that here).
-    Period.objects.filter(pk=side_a.period.pk).update(closes_on=today() - timedelta(days=3))
+    past = today() - timedelta(days=3)
+    Period.objects.filter(pk=side_a.period.pk).update(
+        opens_on=min(side_a.period.opens_on, past), closes_on=past
+    )
     response = client.get(reverse("assessment_list"))
     html = response.content.decode()
     assert "已逾期 3 天" in html and "逾期未提交" in html

@@ -54,12 +54,14 @@ def test_a_meeting_at_half_past_eleven_on_31_march_in_shanghai_counts_for_the_fi
     assert Quarter.of(early_april) == Quarter(2026, 2)
 
 
+@pytest.mark.dates
 def test_a_meeting_without_minutes_does_not_count(side_a):
     record(side_a, datetime(2026, 2, 10, 9, 0, tzinfo=SHANGHAI), minutes="")
     grid = {q.number: state for q, state, _n in compliance.year_grid(side_a.council, 2026)}
     assert grid[1] == compliance.QuarterState.MISSED
 
 
+@pytest.mark.dates
 def test_the_close_job_run_twice_records_each_miss_once(side_a, side_b):
     record(side_a, datetime(2026, 5, 6, 9, 0, tzinfo=SHANGHAI))
     with mock.patch("councils.compliance.today", return_value=date(2026, 7, 1)):
@@ -69,18 +71,21 @@ def test_the_close_job_run_twice_records_each_miss_once(side_a, side_b):
     assert [f.council for f in findings] == [side_b.council]
 
 
+@pytest.mark.dates
 def test_the_close_job_leaves_a_quarter_that_is_not_over(side_a):
     with mock.patch("councils.compliance.today", return_value=date(2026, 6, 30)):
         assert compliance_close_quarter.apply(args=["2026Q2"]).get() == 0
     assert not ComplianceFinding.objects.exists()
 
 
+@pytest.mark.dates
 def test_a_council_founded_after_the_quarter_is_not_behind(side_a):
     side_a.council.term_start = date(2026, 4, 1)
     side_a.council.save()
     assert not compliance.behind(type(side_a.council).objects.all(), Quarter(2026, 1)).exists()
 
 
+@pytest.mark.dates
 def test_street_staff_see_only_their_councils_behind_this_quarter(client, side_a, side_b):
     quarter = Quarter.current()
     client.force_login(user_with_role(Role.STREET_STAFF, side_a))
@@ -117,6 +122,7 @@ def test_a_bad_quarter_parameter_is_a_clear_400(client, side_a):
     assert client.get(reverse("compliance_list"), {"quarter": "2026Q9"}).status_code == 400
 
 
+@pytest.mark.dates
 def test_the_compliance_list_exports_to_xlsx_with_the_same_filter(client, side_a, side_b):
     from io import BytesIO
 

@@ -14,7 +14,7 @@ from councils.services.meetings import Seat
 from tests.conftest import user_with_role
 from tests.factories import CommunityFactory, CouncilFactory, StreetFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 def test_the_count_of_councils_behind_is_the_filtered_street_s(client, side_a):

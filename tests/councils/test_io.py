@@ -475,6 +475,7 @@ def test_the_export_sheet_has_a_bold_frozen_header_and_real_dates(client, side_a
     assert sheet.cell(row=2, column=term_start).is_date
 
 
+@pytest.mark.dates
 def test_meeting_and_task_exports_filter_by_council_year_and_status(client, side_a, side_b):
     client.force_login(user_with_role(Role.COUNCIL_SECRETARY, side_a))
     year = timezone.localtime(side_a.meeting.held_at).year

@@ -142,6 +142,7 @@ def test_r1_1_secretary_records_attendance_and_agenda_in_one_post_then_adds_minu
     assert "状态：待录入纪要 → 已召开" in detail  # the history says who changed what
 
 
+@pytest.mark.dates
 def test_r1_1_a_meeting_recorded_in_the_future_is_refused_and_typed_text_is_kept(client, side_a, secretary):
     url = reverse("meeting_create", args=[side_a.council.pk])
     before = Meeting.objects.count()
@@ -395,6 +396,7 @@ def test_a_resolution_is_withdrawn_with_a_reason_and_kept(client, side_a, secret
 # --- The list ----------------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 def test_r1_1_list_filters_by_quarter_on_a_shanghai_calendar(client, side_a, side_b, secretary):
     year = today().year - 1
     late_march = datetime(year, 3, 31, 23, 30, tzinfo=SHANGHAI)  # 15:30 UTC, still Q1 in Shanghai

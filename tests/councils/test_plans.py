@@ -417,6 +417,7 @@ SHANGHAI_00_30 = datetime(2026, 4, 30, 16, 30, tzinfo=UTC)
 OVERDUE_BADGE = '<span class="badge text-bg-danger">逾期</span>'
 
 
+@pytest.mark.dates
 def test_R_1_1_a_task_due_yesterday_in_shanghai_is_overdue_one_due_today_is_not(client, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: SHANGHAI_00_30)
     assert today().isoformat() == "2026-05-01"

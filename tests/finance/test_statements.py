@@ -144,6 +144,7 @@ def test_statement_page_shows_the_figures_and_capital_numerals(client, side_a, k
     assert reverse("statement_pdf", args=[side_a.council.pk]) + "?" in page
 
 
+@pytest.mark.dates
 def test_statement_defaults_to_this_year_up_to_today(client, side_a):
     client.force_login(secretary(side_a))
     statement = client.get(reverse("statement", args=[side_a.council.pk])).context["statement"]
@@ -151,6 +152,7 @@ def test_statement_defaults_to_this_year_up_to_today(client, side_a):
     assert statement.total_income == Decimal("500.00") and statement.total_spending == Decimal("120.00")
 
 
+@pytest.mark.dates
 def test_statement_offers_this_year_last_year_and_this_quarter(client, side_a):
     client.force_login(secretary(side_a))
     page = client.get(reverse("statement", args=[side_a.council.pk])).content.decode()

@@ -180,6 +180,7 @@ def test_authorised_spending_within_budget_is_not_flagged(side_a):
 # --- Flagging by street staff -------------------------------------------------------------------
 
 
+@pytest.mark.dates
 def test_street_staff_flag_an_entry_with_a_reason_r1_8(client, side_a):
     staff = user_with_role(Role.STREET_STAFF, side_a, first_name="张审核")
     client.force_login(staff)
@@ -382,6 +383,7 @@ def test_secretary_cannot_rectify_or_flag_another_councils_violation(client, sid
 # --- Overdue, counts and filters --------------------------------------------------------------
 
 
+@pytest.mark.dates
 def test_overdue_is_read_on_a_shanghai_calendar_r1_8(client, side_a, monkeypatch):
     """At 01:00 on 2 March in Shanghai it is still 1 March in UTC: a problem due on 1 March is
     overdue already."""

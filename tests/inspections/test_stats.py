@@ -106,6 +106,7 @@ def street_staff(side_a):
 # --- Findings by category and rectification (R-2.1) -------------------------------------------
 
 
+@pytest.mark.dates
 def test_r_2_1_findings_counted_by_category_and_period(client, side_a, street_staff):
     """R-2.1: the street sees how many findings of each kind its communities made in the period;
     duplicates and findings outside the period are left out."""
@@ -217,6 +218,7 @@ def test_r_2_1_overdue_is_computed_in_shanghai_time(client, side_a, street_staff
     assert overdue_at(datetime.fromisoformat("2025-05-10T16:30:00+00:00")) == 1  # 00:30 on the 11th
 
 
+@pytest.mark.dates
 def test_r_2_1_overdue_counts_only_open_findings_past_their_deadline(client, side_a, street_staff):
     """R-2.1: rectified or closed findings are never overdue, nor open ones still within time."""
     ordered_with_deadline(side_a, date(2025, 5, 10))
@@ -370,6 +372,7 @@ def test_r_6_1_roles_outside_the_offices_get_403(client, side_a):
 # --- Period, export, charts, queries ------------------------------------------------------------
 
 
+@pytest.mark.dates
 def test_default_period_is_this_quarter(client, side_a, street_staff):
     with mock.patch("councils.periods.today", return_value=date(2025, 5, 15)):
         client.force_login(street_staff)

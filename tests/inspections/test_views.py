@@ -118,6 +118,7 @@ def test_a_patrol_in_the_future_is_refused_and_the_route_kept(client, side_a, pa
     assert not Patrol.objects.filter(route="明天的路线").exists()
 
 
+@pytest.mark.dates
 def test_patrol_list_filters_by_kind_and_date(client, side_a, patroller):
     volunteer = services.patrol_record(
         community=side_a.community,
@@ -318,6 +319,7 @@ def test_a_finding_is_marked_as_duplicate_of_an_earlier_one_afterwards(client, s
 # --- The lifecycle -----------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 def test_ordering_rectification_prefills_the_category_deadline(client, side_a, patroller):
     client.force_login(patroller)
     finding = side_a.finding  # piling: the default deadline is 7 days
@@ -450,6 +452,7 @@ def test_an_unknown_step_is_404(client, side_a, staff):
 # --- Lists -------------------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 def test_the_overdue_filter_and_the_counts_R_2_1(client, side_a, side_b, staff):
     late = side_a.finding
     services.finding_transition(finding=late, to=S.ORDERED, by=staff)

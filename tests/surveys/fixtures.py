@@ -1,6 +1,8 @@
 """The surveys part of the shared two-sided city (issue 9, R-6.2), called from build_side.
 
-Side A gets the open round (rounds belong to the whole city, like assessment periods), a draft
+Side A gets the open round (rounds belong to the whole city, like assessment periods): it runs over
+the current quarter, so a round a test sets for another quarter never overlaps it, and a bulletin of
+last quarter never counts it, whatever the day (issue 14 §0). Side A also gets a draft
 questionnaire version (revised from the one the round froze, so its questions can still be
 edited) and one of its questions. Each side's community gets one answer in the round, and
 `side.survey_link` (its poster's signed link, issue 14 §6)."""
@@ -8,9 +10,8 @@ edited) and one of its questions. Each side's community gets one answer in the r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from councils.periods import today
+from councils.periods import Quarter
 from surveys import services
 from surveys.models import Round
 from surveys.posters import survey_token
@@ -31,11 +32,11 @@ def answers_for(round: Round, *, satisfied: bool = True) -> dict[int, int]:
 def build_surveys(side) -> None:
     round = Round.current()
     if round is None:
-        day = today()
+        quarter = Quarter.current()
         round = services.round_create(
             name="测试轮次",
-            opens_on=day - timedelta(days=5),
-            closes_on=day + timedelta(days=25),
+            opens_on=quarter.first_day,
+            closes_on=quarter.last_day,
             questionnaire=services.questionnaire_ensure_default(),
             by=None,
         )

@@ -12,6 +12,7 @@ from surveys.models import Response, Round
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.dates
 def test_the_demo_city_has_two_rounds_of_answers_and_loading_twice_changes_nothing():
     load_demo_city()
     Response.objects.all().delete()

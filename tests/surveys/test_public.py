@@ -72,6 +72,7 @@ def test_the_page_needs_no_sign_in_and_asks_for_nothing_personal(round, url, sid
     assert "no-store" in response["Cache-Control"]
 
 
+@pytest.mark.dates
 def test_a_resident_answers_and_is_thanked(round, url, side_a):
     phone = resident()
     phone.get(url)
@@ -163,6 +164,7 @@ def test_missing_answers_come_back_marked_with_the_rest_kept(round, url):
     assert not Response.objects.exists()
 
 
+@pytest.mark.dates
 def test_the_link_of_a_round_that_no_longer_exists_says_the_link_is_invalid(side_a, url):
     Response.objects.all().delete()
     Round.objects.all().delete()
@@ -171,6 +173,7 @@ def test_the_link_of_a_round_that_no_longer_exists_says_the_link_is_invalid(side
     assert "二维码链接无效" in response.content.decode()
 
 
+@pytest.mark.dates
 def test_an_answer_sent_after_the_round_closed_is_refused_with_the_date(round, url):
     phone = resident()
     phone.get(url)

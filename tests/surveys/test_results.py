@@ -61,6 +61,7 @@ def test_city_page_shows_each_rate_with_sample_and_interval_and_names_only_large
     assert 'id="survey-data"' in page and "echarts.min.js" in page
 
 
+@pytest.mark.dates
 def test_trend_runs_across_rounds(client, round, side_a, role_users):
     Round.objects.filter(pk=round.pk).update(
         opens_on=today() - timedelta(days=40), closes_on=today() - timedelta(days=20)

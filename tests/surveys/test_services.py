@@ -85,6 +85,7 @@ def test_a_rate_question_must_be_yes_no_or_a_scale_with_a_positive_side():
 # --- Rounds ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 def test_rounds_never_overlap(round):
     with pytest.raises(ValidationError, match="时间重叠"):
         services.round_create(
@@ -150,6 +151,7 @@ def test_the_database_itself_holds_one_answer_per_device_per_round(round, side_a
         )
 
 
+@pytest.mark.dates
 def test_the_same_device_answers_again_in_the_next_round(round, side_a):
     answers = {q.pk: 0 for q in round.questionnaire.questions.all() if q.rate}
     services.response_submit(round=round, community=side_a.community, answers=answers, device_token="phone")
@@ -179,6 +181,7 @@ def test_answers_keep_no_address_or_token_in_clear(round, side_a):
     assert len(response.device_hash) == 64 and len(response.address_hash) == 64
 
 
+@pytest.mark.dates
 def test_a_closed_or_future_round_refuses_answers_and_says_when(round, side_a):
     answers = {q.pk: 0 for q in round.questionnaire.questions.all() if q.rate}
     with pytest.raises(ValidationError, match=r"已于 .* 结束") as error:

@@ -20,6 +20,7 @@ def city(role_users, client):
     return client
 
 
+@pytest.mark.dates
 def test_the_city_office_sets_a_round_from_the_form(city, role_users):
     Response.objects.all().delete()
     Round.objects.all().delete()
@@ -51,6 +52,7 @@ def test_the_city_office_sets_a_round_from_the_form(city, role_users):
         assert q.text in page
 
 
+@pytest.mark.dates
 def test_an_overlapping_round_is_refused_on_the_form_with_the_reason(city):
     day = today()
     existing = Round.current() or services.round_create(
