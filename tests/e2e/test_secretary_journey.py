@@ -127,7 +127,7 @@ def test_secretary_logs_a_meeting_a_resolution_and_spending_with_and_without_it(
     ledger = page.locator("table", has=page.get_by_role("columnheader", name="标记"))
     expect(ledger.locator("tr", has_text=paid.number)).to_contain_text(f"−{yuan(PAID)}")
     expect(ledger.locator("tr", has_text=paid.number).get_by_text("有问题")).to_have_count(0)
-    expect(page.get_by_text("有 1 个资金使用问题尚未整改销号（R-1.8）。")).to_be_visible()  # from before
+    expect(page.get_by_text("有 1 个资金使用问题尚未整改销号。")).to_be_visible()  # from before
 
     # Spending with no resolution: still booked, and flagged as a violation at once.
     page.get_by_role("link", name="登记支出").click()
@@ -156,7 +156,7 @@ def test_secretary_logs_a_meeting_a_resolution_and_spending_with_and_without_it(
     expect(balance(page)).to_have_text(yuan(start - PAID - UNAUTHORISED))
     expect(ledger.locator("tr", has_text=unauthorised.number)).to_contain_text(f"−{yuan(UNAUTHORISED)}")
     expect(ledger.locator("tr", has_text=unauthorised.number).get_by_text("有问题")).to_be_visible()
-    expect(page.get_by_text("有 2 个资金使用问题尚未整改销号（R-1.8）。")).to_be_visible()
+    expect(page.get_by_text("有 2 个资金使用问题尚未整改销号。")).to_be_visible()
 
     # And on the council's list of violations, the new one waiting for rectification.
     page.get_by_role("link", name="查看问题清单").click()

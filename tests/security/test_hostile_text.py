@@ -160,6 +160,8 @@ REFUSED_FIELDS = [
 EXEMPT = {
     ("SignInForm", "username"): "signing in stores nothing typed",
     ("SignInForm", "password"): "a password is never shown",
+    ("AdminSignInForm", "username"): "signing in stores nothing typed",
+    ("AdminSignInForm", "password"): "a password is never shown",
     ("UserCreateForm", "password1"): "a password is never shown",
     ("UserCreateForm", "password2"): "a password is never shown",
     ("FindingForm", "duplicate"): "a hidden choice: 'new' or the pk of a finding, never shown",
