@@ -123,10 +123,7 @@ def image_check(upload: UploadedFile) -> tuple[str, int, int]:
     except Image.DecompressionBombError:
         too_large = True
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ValidationError(
-            _("文件“%(name)s”已损坏，或不是有效的 JPEG 或 PNG 图片。") % {"name": upload.name},
-            code="image_unreadable",
-        ) from error
+        raise unreadable_image(upload) from error
     finally:
         upload.seek(0)
     if too_large:
@@ -135,6 +132,14 @@ def image_check(upload: UploadedFile) -> tuple[str, int, int]:
             code="image_too_large",
         )
     return kind, width, height
+
+
+def unreadable_image(upload: UploadedFile) -> ValidationError:
+    """The error for a file that does not decode as the JPEG or PNG it claims to be."""
+    return ValidationError(
+        _("文件“%(name)s”已损坏，或不是有效的 JPEG 或 PNG 图片。") % {"name": upload.name},
+        code="image_unreadable",
+    )
 
 
 # --- Without metadata ----------------------------------------------------------------------------
@@ -171,10 +176,7 @@ def image_without_metadata(
                 image.save(out, format="PNG", optimize=True, **extra)
             return out.getvalue(), image.width, image.height
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ValidationError(
-            _("文件“%(name)s”已损坏，或不是有效的 JPEG 或 PNG 图片。") % {"name": upload.name},
-            code="image_unreadable",
-        ) from error
+        raise unreadable_image(upload) from error
     finally:
         upload.seek(0)
 
