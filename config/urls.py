@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-# No route serves MEDIA_ROOT, in any mode (DESIGN.md invariant 10): every stored file is served by
-# a view that checks the user's scope (attachments, receipts, evidence, photos, reports, bulletins).
+# Stored files have no route of their own, in any mode (DESIGN.md invariant 10): each is served by
+# its scoped view (attachments, receipts, evidence, photos, reports, bulletins), which checks the
+# user's scope first; tests/security/test_stored_files.py pins it.
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
