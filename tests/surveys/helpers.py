@@ -4,7 +4,7 @@ address, so none of them is held as a burst (surveys.bursts: at most 5 within an
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import count
 
 import time_machine
@@ -44,3 +44,25 @@ def answer_many(round: Round, community, *, satisfied: int, unsatisfied: int) ->
         answer(round, community)
     for _ in range(unsatisfied):
         answer(round, community, choices={Rate.SATISFACTION: 2})
+
+
+# The moment the burst, review and link tests run at (Shanghai time): mid-quarter, mid-half-year,
+# so the round they open on 1 May runs for weeks either side (tests/surveys/conftest.py `clock`).
+FROZEN_AT = datetime(2026, 5, 20, 10, 0, tzinfo=SHANGHAI)
+
+
+def choices(round: Round, positive: set[str]) -> dict[int, int]:
+    """Option 0 (positive) for the rates in `positive`, the last option (negative) otherwise."""
+    return {
+        q.pk: 0 if q.rate in positive else len(q.options) - 1
+        for q in round.questionnaire.questions.all()
+        if q.rate
+    }
+
+
+def open_since_may(round: Round) -> Round:
+    """The shared fixture's open round, set to run from 1 May to 30 June with no answers yet."""
+    Response.objects.all().delete()
+    Round.objects.filter(pk=round.pk).update(opens_on=date(2026, 5, 1), closes_on=date(2026, 6, 30))
+    round.refresh_from_db()
+    return round

@@ -10,10 +10,9 @@ The clock is frozen (Shanghai time) so the burst rule sees the same hours on eve
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -25,9 +24,11 @@ from surveys.models import RATES, Rate, Response, Round
 from surveys.posters import survey_path
 from tests.conftest import user_with_role
 
+from .helpers import FROZEN_AT, choices, open_since_may
+
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2026, 5, 20, 10, 0, tzinfo=SHANGHAI)
+NOW = FROZEN_AT
 # The honest answers of the issue: 46 residents, positive on each rate this many times
 # (78 / 94 / 87 / 72 / 91 %).
 HONEST = 46
@@ -41,28 +42,9 @@ POSITIVE = {
 
 
 @pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
 def round(clock, side_a, side_b):
     """The open round, running since 1 May, with no answers yet."""
-    Response.objects.all().delete()
-    round = Round.current()
-    Round.objects.filter(pk=round.pk).update(opens_on=date(2026, 5, 1), closes_on=date(2026, 6, 30))
-    round.refresh_from_db()
-    return round
-
-
-def choices(round: Round, positive: set[str]) -> dict[int, int]:
-    """Option 0 (positive) for the rates in `positive`, the last option (negative) otherwise."""
-    return {
-        q.pk: 0 if q.rate in positive else len(q.options) - 1
-        for q in round.questionnaire.questions.all()
-        if q.rate
-    }
+    return open_since_may(Round.current())
 
 
 def answer_honestly(clock, round: Round, community: Community, n: int = HONEST, *, start=None, every=None):

@@ -17,24 +17,15 @@ from surveys import services
 from surveys.models import Response, Round
 from surveys.posters import TOKEN_SALT, read_token, survey_path, survey_token
 
-from .test_bursts import choices
+from .helpers import choices, open_since_may
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def clock():
-    with time_machine.travel(datetime(2026, 5, 20, 10, 0, tzinfo=SHANGHAI), tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
 def rounds(clock, side_a, side_b):
     """Last half-year's round (closed) and this one (open), on a frozen clock."""
-    Response.objects.all().delete()
-    current = Round.current()
-    Round.objects.filter(pk=current.pk).update(opens_on=date(2026, 5, 1), closes_on=date(2026, 6, 30))
-    current.refresh_from_db()
+    current = open_since_may(Round.current())
     old = services.round_create(
         name="2025年下半年居民意见调查", opens_on=date(2025, 7, 1), closes_on=date(2025, 12, 31), by=None
     )

@@ -4,10 +4,9 @@ staff get 404, other roles 403."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from councils.periods import SHANGHAI
@@ -16,25 +15,15 @@ from surveys import services
 from surveys.models import Response, Round
 from tests.conftest import user_with_role
 
-from .test_bursts import choices
+from .helpers import choices, open_since_may
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime(2026, 5, 20, 10, 0, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
 def held(clock, side_a, side_b):
     """Side A's community received 6 answers within six minutes: all held (limit 5)."""
-    Response.objects.all().delete()
-    round = Round.current()
-    Round.objects.filter(pk=round.pk).update(opens_on=date(2026, 5, 1), closes_on=date(2026, 6, 30))
+    round = open_since_may(Round.current())
     for i in range(6):
         clock.shift(60)
         services.response_submit(
