@@ -90,7 +90,7 @@ def safe_filename(filename: str, *, default: str = "download") -> str:
     return name
 
 
-def content_disposition(filename: str, *, inline: bool = False, fallback: str = "download") -> str:
+def content_disposition(filename: str, *, inline: bool = False) -> str:
     """The one Content-Disposition header of every download (RFC 6266): `attachment` (or
     `inline`, shown in the browser), an ASCII fallback name for old clients and the real
     (Chinese) name per RFC 5987, both cleaned by `safe_filename`."""
@@ -98,7 +98,7 @@ def content_disposition(filename: str, *, inline: bool = False, fallback: str = 
     stem, dot, extension = name.rpartition(".")
     if not dot:
         stem, extension = name, ""
-    ascii_stem = re.sub(r"[^A-Za-z0-9_-]", "", stem) or re.sub(r"[^A-Za-z0-9_-]", "", fallback) or "download"
+    ascii_stem = re.sub(r"[^A-Za-z0-9_-]", "", stem) or "download"
     ascii_extension = re.sub(r"[^A-Za-z0-9]", "", extension)[:10]
     ascii_name = f"{ascii_stem}.{ascii_extension}" if ascii_extension else ascii_stem
     kind = "inline" if inline else "attachment"

@@ -22,12 +22,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
+
+from .periods import today
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 SIGNATURES = (
@@ -39,6 +40,8 @@ EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".pn
 # More than any phone camera takes; an image whose header claims more is refused before it is
 # decoded (a small file can claim billions of pixels: a decompression bomb).
 MAX_IMAGE_PIXELS = 40_000_000
+# Pillow itself refuses to decode past this (a decompression bomb), for every image the portal opens.
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 JPEG_QUALITY = 90
 # Keys of a PDF's catalogue and pages that describe the document or the program that wrote it.
 PDF_METADATA_KEYS = ("/Metadata", "/PieceInfo")
@@ -50,7 +53,7 @@ PDF_METADATA_KEYS = ("/Metadata", "/PieceInfo")
 def random_name(folder: str, extension: str = "") -> str:
     """`folder/2026/12/<random>.pdf`: dated for housekeeping, random so that no name can be
     guessed from an id, a number or another file's name."""
-    day = timezone.localdate()
+    day = today()
     return f"{folder}/{day:%Y/%m}/{secrets.token_urlsafe(18)}{extension.lower()}"
 
 

@@ -12,11 +12,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image
 
 from councils.models import Building, Community, MemberUnit, ResponsibleArea
 from councils.periods import today
-from councils.uploads import image_check, image_without_metadata
+from councils.uploads import MAX_ATTACHMENT_BYTES, image_check, image_without_metadata
 
 from .models import (
     DEFAULT_DEADLINE_DAYS,
@@ -31,10 +30,9 @@ from .models import (
     Patrol,
 )
 
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_BYTES = MAX_ATTACHMENT_BYTES
 MAX_PHOTO_SIDE = 1600
 DUPLICATE_WINDOW = timedelta(days=7)
-Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs early
 
 
 def photo_process(upload: UploadedFile) -> tuple[ContentFile, int, int]:

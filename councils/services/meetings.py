@@ -23,14 +23,7 @@ from ..models import (
     Resolution,
     quorum_met,
 )
-from ..uploads import (  # noqa: F401 (the checks lived here; other code may still import them from here)
-    MAX_ATTACHMENT_BYTES,
-    MAX_IMAGE_PIXELS,
-    document_check,
-    document_clean,
-    image_check,
-    sniff_content_type,
-)
+from ..uploads import document_clean
 from .history import changed, history_record, snapshot
 
 MEETING_FIELDS = ["held_at", "kind", "place", "minutes", "status", "eligible_count", "present_count"]
