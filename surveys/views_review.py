@@ -58,7 +58,8 @@ class ReviewView(ScopedMixin, LoadsObject, FormView):
 
     def held(self):
         return (
-            Response.objects.filter(community=self.community, state=Response.State.HELD)
+            self.scoped(Response)
+            .filter(community=self.community, state=Response.State.HELD)
             .select_related("round")
             .order_by("submitted_at", "pk")
         )
@@ -85,9 +86,8 @@ class ReviewView(ScopedMixin, LoadsObject, FormView):
                 label = groups.setdefault(response.address_hash, _("地址%(n)d") % {"n": len(groups) + 1})
                 response.address_group = label
         decided = (
-            Response.objects.filter(
-                community=self.community, state__in=[Response.State.ACCEPTED, Response.State.REJECTED]
-            )
+            self.scoped(Response)
+            .filter(community=self.community, state__in=[Response.State.ACCEPTED, Response.State.REJECTED])
             .select_related("reviewed_by", "round")
             .order_by("-reviewed_at", "-pk")[:RECENT_DECISIONS]
         )
