@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, models, transaction
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, F, Max, Q, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -223,13 +223,24 @@ def sign_in_succeeded(*, username: str, address: str | None) -> None:
     _give_back(SignInCounter.NAME, name, "")
 
 
+def sign_in_statuses(*, usernames: list[str]) -> dict[str, SignInStatus]:
+    """The worst lock on each name that has failures (from any address or the name alone), keyed
+    by the name as typed, in one query: the city office's user list and user page."""
+    keys = {_key(name): name for name in usernames}
+    rows = (
+        SignInCounter.objects.filter(username__in=keys, failures__gt=0)
+        .values("username")
+        .annotate(failures=Max("failures"), until=Max("locked_until"))
+    )
+    return {
+        keys[row["username"]]: SignInStatus(failures=row["failures"], locked_until=row["until"])
+        for row in rows
+    }
+
+
 def sign_in_status(*, username: str) -> SignInStatus | None:
     """The worst lock on a name, from any address or the name alone; None without failures."""
-    rows = list(SignInCounter.objects.filter(username=_key(username), failures__gt=0))
-    if not rows:
-        return None
-    running = [row.locked_until for row in rows if row.is_locked]
-    return SignInStatus(failures=max(row.failures for row in rows), locked_until=max(running, default=None))
+    return sign_in_statuses(usernames=[username]).get(username)
 
 
 def sign_in_unlock(*, username: str, by: AbstractBaseUser | None) -> bool:

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -29,7 +29,6 @@ from ..models import (
     Plan,
     ResponsibleArea,
     RoleAssignment,
-    SignInCounter,
     Street,
     Task,
 )
@@ -433,15 +432,9 @@ class UserListView(UserScopedMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        names = [u.username.lower() for u in context["object_list"]]
-        locks = {
-            row["username"]: services.SignInStatus(failures=row["failures"], locked_until=row["until"])
-            for row in SignInCounter.objects.filter(username__in=names, failures__gt=0)
-            .values("username")
-            .annotate(failures=Max("failures"), until=Max("locked_until"))
-        }
+        locks = services.sign_in_statuses(usernames=[u.username for u in context["object_list"]])
         for user in context["object_list"]:
-            user.sign_in_lock = locks.get(user.username.lower())
+            user.sign_in_lock = locks.get(user.username)
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_string"] = query.urlencode()
