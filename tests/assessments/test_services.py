@@ -114,7 +114,7 @@ def test_suggestions_come_from_the_units_own_records(side_a):
 
 @pytest.mark.dates
 def test_a_task_due_today_and_still_open_counts_neither_for_nor_against(side_a):
-    """R-1.9 §3 with R-1.1: on its due day a task is still within its time, not failed."""
+    """R-1.9 §3: on its due day a task is still within its time, not failed."""
     Task.objects.filter(pk=side_a.task.pk).update(due_on=today())
     rows = {s.criterion.evidence: s for s in services.assessment_prefill(assessment=side_a.assessment)}
     assert rows["tasks"].suggested == D("15.0")

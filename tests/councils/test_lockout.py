@@ -86,7 +86,7 @@ def test_sixteen_wrong_passwords_at_once_hash_at_most_the_limit_and_then_lock(se
             thread.join(timeout=60)
         assert len(statuses) == 16
         assert all(status == 200 for status in statuses), statuses
-        assert calls.count <= 5
+        assert 1 <= calls.count <= 5
         assert sum("已被锁定" in page for page in pages) >= 11
         hashed_before = calls.count
         late = Client()

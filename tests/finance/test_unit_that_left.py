@@ -1,4 +1,4 @@
-"""A unit that left a council no longer reads its fund (issue 14 §2, R-1.5 – R-1.7, R-6.1): the
+"""A unit that left a council no longer reads its fund (issue 14 §2, R-6.1): the
 fund, the entries made after it left, the budget and the statements answer 404 to its contact;
 its own contributions stay readable."""
 

@@ -61,8 +61,8 @@ def token_of(session: requests.Session, url: str) -> str:
 
 
 def test_twenty_phones_spending_at_once_save_one_and_refuse_nineteen_without_an_error_page(server):
-    """R-1.7 and DESIGN.md invariant 5 under real concurrency: the fund's balance check holds
-    across server processes, and a refusal is the form's message, never a 500."""
+    """DESIGN.md invariant 5 under real concurrency: the fund's balance check holds across
+    server processes, and a refusal is the form's message, never a 500."""
     side = build_side("并")
     fund = Fund.objects.get(council=side.council)
     assert fund.balance > 0
