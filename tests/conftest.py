@@ -102,18 +102,13 @@ def pdf_bytes(*, author: str = "", xmp: bytes = b"") -> bytes:
     import io
 
     from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, NameObject
 
     writer = PdfWriter()
     writer.add_blank_page(595, 842)
     if author:
         writer.add_metadata({"/Author": author})
     if xmp:
-        stream = DecodedStreamObject()
-        stream.set_data(xmp)
-        stream[NameObject("/Type")] = NameObject("/Metadata")
-        stream[NameObject("/Subtype")] = NameObject("/XML")
-        writer._root_object[NameObject("/Metadata")] = writer._add_object(stream)
+        writer.xmp_metadata = xmp
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
