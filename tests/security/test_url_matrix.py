@@ -159,6 +159,10 @@ def test_role_sees_its_scope_and_gets_404_outside(client, role, name, side_a, si
         assert client.get(url_b).status_code == expected_b, f"{role} on {url_b}"
 
 
+# Records of side A's council made after the unit left, each with a page of its own.
+COUNCIL_RECORDS = ["meeting", "plan", "task", "violation", "finding", "patrol", "activity", "entry"]
+
+
 def left_unit_url(name: str, view: View, side_a, left_unit) -> str:
     if view.obj is None:
         return reverse(name)
@@ -190,4 +194,11 @@ def test_a_unit_that_left_the_council_reads_only_its_own_records(client, name, s
     view = SPEC[name]
     client.force_login(left_unit.contact)
     url = left_unit_url(name, view, side_a, left_unit)
-    assert client.get(url).status_code == left_unit_expects(view), url
+    response = client.get(url)
+    assert response.status_code == left_unit_expects(view), url
+    if view.obj is None and response.status_code == 200 and "html" in response.get("Content-Type", ""):
+        # A list the unit still opens names none of the council's records made after it left.
+        page = response.content.decode()
+        for record in COUNCIL_RECORDS:
+            link = f'href="{getattr(side_a, record).get_absolute_url()}"'
+            assert link not in page, f"{url} links {record}"
