@@ -155,7 +155,7 @@ def _named(rows: list, render: Callable[[dict], str], separator: str = "、") ->
     return separator.join(render(row) for row in rows) + "。" if rows else ""
 
 
-def _survey_lines(surveys: dict | None) -> list[str]:
+def survey_lines(surveys: dict | None) -> list[str]:
     """Residents' five rates (R-6.2); communities named only with enough answers."""
     if not surveys or not surveys["responses"]:
         return []
@@ -228,7 +228,7 @@ def _overview(facts: dict, period: str) -> list[str]:
         lines.append(_("本期尚无已截止的半年考核。"))
     if o["cases"]:
         lines.append(_("各地推荐共建典型案例%(n)d个。") % {"n": o["cases"]})
-    lines += _survey_lines(facts.get("surveys"))
+    lines += survey_lines(facts.get("surveys"))
     lines.append(_("各街道（镇）情况见附件。"))
     return lines
 

@@ -211,7 +211,7 @@ def test_more_than_three_answers_from_one_address_in_an_hour_are_held(clock, rou
 
 def test_held_answers_are_left_out_of_the_dashboard_card_and_the_bulletin(client, clock, round, side_a):
     from assessments.bulletin_data import survey_facts
-    from assessments.bulletins import _survey_lines
+    from assessments.bulletins import survey_lines
 
     answer_honestly(clock, round, side_a.community, n=10)
     attack(clock, round, side_a.community, order="addresses in turn")
@@ -223,4 +223,4 @@ def test_held_answers_are_left_out_of_the_dashboard_card_and_the_bulletin(client
     assert facts["responses"] == 10 and facts["held"] == 50
     satisfaction = next(r for r in facts["rates"] if r["label"] == "满意率")
     assert satisfaction["pct"] == 100.0
-    assert "另有50份答卷因短时间内集中提交待审核，未计入上述比例" in _survey_lines(facts)[0]
+    assert "另有50份答卷因短时间内集中提交待审核，未计入上述比例" in survey_lines(facts)[0]
