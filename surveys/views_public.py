@@ -27,7 +27,6 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import View
 
 from councils.models import Community
-from councils.periods import today
 from councils.views.base import form_errors
 
 from . import guard, services
@@ -59,8 +58,8 @@ class LinkMixin:
                 kind="warning",
                 status=404,
             )
-        day = today()
-        if day > self.round.closes_on and request.method == "POST":
+        status = self.round.status
+        if status == Round.Status.CLOSED and request.method == "POST":
             # The page was opened before the close: the resident is told, as an answer (200).
             return self.message(
                 title=_("未能提交"),
@@ -68,7 +67,7 @@ class LinkMixin:
                 % {"date": self.round.closes_on.isoformat()},
                 kind="warning",
             )
-        if day > self.round.closes_on:
+        if status == Round.Status.CLOSED:
             return self.message(
                 title=_("本轮调查已结束"),
                 text=_("这张海报属于“%(name)s”，该轮调查已于 %(date)s 结束。请扫描社区最新张贴的调查二维码。")
@@ -76,7 +75,7 @@ class LinkMixin:
                 kind="warning",
                 status=404,
             )
-        if day < self.round.opens_on:
+        if status == Round.Status.SCHEDULED:
             return self.message(
                 title=_("调查尚未开始"),
                 text=_("本轮调查将于 %(date)s 开始，请届时再来填写。")
